@@ -1,0 +1,37 @@
+# bedside: the two commands are `make run` and `make test`; both start with `make install`.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test check services browser lint bench
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip==25.2 || true
+	$(BIN)/pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+run: install
+	$(BIN)/bedside demo
+
+# Services the tests talk to: PostgreSQL and Redis (already running on our machines; start if not).
+services:
+	@bash scripts/services.sh
+
+# Debian's chromium for the Playwright browser tests (Playwright never downloads a browser here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: install services browser lint
+	$(BIN)/pytest
+
+bench: install
+	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done

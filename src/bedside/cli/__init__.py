@@ -1,0 +1,1 @@
+"""Command line edge: parse, call the library, print."""

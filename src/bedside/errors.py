@@ -1,0 +1,81 @@
+"""Every error bedside raises on purpose.
+
+    BedsideError
+     ├── FormatError        a transcript or data file could not be read (file, line, column, expected)
+     ├── ScoringError       a questionnaire answer is missing or out of range
+     ├── ScenarioError      a training scenario is unsound (dead end, unreachable node, bad key)
+     ├── ModelError         shipped model weights are missing, corrupt or the wrong version
+     ├── ConfigError        a setting from the environment is invalid
+     ├── NotFound           a record does not exist (or is not visible to the caller)
+     └── PermissionDenied   the caller's role or ownership does not allow the action
+
+The command line turns any of these into one line on stderr and exit status 2; the web layer maps
+them to HTTP status codes in one exception handler.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BedsideError",
+    "ConfigError",
+    "FormatError",
+    "ModelError",
+    "NotFound",
+    "PermissionDenied",
+    "ScenarioError",
+    "ScoringError",
+]
+
+
+class BedsideError(Exception):
+    """Base class of every error bedside raises on purpose."""
+
+
+class FormatError(BedsideError):
+    """A transcript or data file could not be read; says where and what was expected."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str = "<string>",
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        self.message = message
+        self.source = source
+        self.line = line
+        self.column = column
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.source
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.message}"
+
+
+class ScoringError(BedsideError):
+    """A questionnaire answer is missing, of the wrong count, or out of range."""
+
+
+class ScenarioError(BedsideError):
+    """A training scenario file is unsound (unknown key, unreachable node, dead end)."""
+
+
+class ModelError(BedsideError):
+    """Shipped model weights are missing, corrupt (hash mismatch) or incompatible."""
+
+
+class ConfigError(BedsideError):
+    """A setting taken from the environment is invalid."""
+
+
+class NotFound(BedsideError):
+    """The record does not exist, or the caller may not know that it exists."""
+
+
+class PermissionDenied(BedsideError):
+    """The caller's role or relation to the record does not allow this action."""

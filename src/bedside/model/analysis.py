@@ -1,0 +1,118 @@
+"""The analysis of one conversation, shaped as the `bedside.analysis/1` JSON of the contracts.
+
+Every key of the contract is always present (`None` where it does not apply); keys may be added,
+never renamed or removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bedside.model.conversation import Role
+
+__all__ = [
+    "SCHEMA",
+    "AnalysisReport",
+    "CompassionScore",
+    "EncounterMetrics",
+    "Opportunity",
+    "TurnAnalysis",
+]
+
+SCHEMA = "bedside.analysis/1"
+
+Response = Literal["explored", "acknowledged", "missed"]
+
+
+class TurnAnalysis(BaseModel, frozen=True):
+    """One turn with everything bedside found in it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    index: int
+    speaker: str
+    role: Role
+    text: str
+    start: float | None = None
+    end: float | None = None
+    emotions: tuple[str, ...] | None = None
+    emotion_scores: Mapping[str, float] | None = None
+    cue: bool | None = None
+    empathy: Mapping[str, int] | None = None
+    rationales: Mapping[str, tuple[tuple[int, int], ...]] | None = None
+    question: Literal["open", "closed"] | None = None
+    reflection: Literal["simple", "complex"] | None = None
+    tags: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = Field(default_factory=dict)
+
+
+class EncounterMetrics(BaseModel, frozen=True):
+    """Timing and balance of the conversation; needs no model."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    talk_time_basis: Literal["seconds", "words"]
+    talk_time_share: Mapping[str, float]
+    turns: Mapping[str, int]
+    interruptions: int | None = None
+    first_interruption_s: float | None = None
+    extra: Mapping[str, Any] = Field(default_factory=dict)
+
+
+class Opportunity(BaseModel, frozen=True):
+    """A patient cue and how the clinician answered it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cue_turn: int
+    response_turn: int | None
+    response: Response
+    suggestion: str | None = None
+    extra: Mapping[str, Any] = Field(default_factory=dict)
+
+
+class CompassionScore(BaseModel, frozen=True):
+    """A 0–100 score with the components (and their weights) that make it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    compassion: int | None
+    components: Mapping[str, Any] = Field(default_factory=dict)
+
+
+class AnalysisReport(BaseModel, frozen=True):
+    """Everything bedside says about one conversation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    turns: tuple[TurnAnalysis, ...]
+    metrics: EncounterMetrics
+    opportunities: tuple[Opportunity, ...] = ()
+    score: CompassionScore = CompassionScore(compassion=None)
+    source: str = "<string>"
+    ruleset: str | None = None
+    bedside_version: str | None = None
+    extra: Mapping[str, Any] = Field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract's JSON document: `extra` mappings are flattened into their parent."""
+
+        def flat(model: BaseModel) -> dict[str, Any]:
+            data = model.model_dump(mode="json", exclude={"extra"})
+            data.update(getattr(model, "extra", {}) or {})
+            return data
+
+        document: dict[str, Any] = {"schema": SCHEMA, "id": self.id}
+        document["turns"] = [flat(t) for t in self.turns]
+        document["metrics"] = flat(self.metrics)
+        document["opportunities"] = [flat(o) for o in self.opportunities]
+        document["score"] = self.score.model_dump(mode="json")
+        document["source"] = self.source
+        document["ruleset"] = self.ruleset
+        document["bedside_version"] = self.bedside_version
+        document.update(self.extra)
+        return document

@@ -1,0 +1,50 @@
+"""Shared test helpers: the data folder of licensed corpora and a conversation factory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bedside.model import Conversation, Role, Speaker, Turn
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "data" / "samples"
+
+
+def data_dir() -> Path:
+    """The corpora folder named by BEDSIDE_DATA_DIR (default ../shared/data from the repo root)."""
+    return Path(os.environ.get("BEDSIDE_DATA_DIR", ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The shared corpora; tests that need them are skipped with a reason when absent."""
+    path = data_dir()
+    if not (path / "primock57").is_dir():
+        pytest.skip(f"corpora not found at {path} (set BEDSIDE_DATA_DIR)")
+    return path
+
+
+def make_conversation(*lines: tuple[str, str], conv_id: str = "test", timed: bool = False) -> Conversation:
+    """Build a conversation from (speaker, text) pairs; roles are inferred from the names.
+
+    With `timed`, each turn lasts its word count in seconds, one after another.
+    """
+    from bedside.model import infer_role
+
+    turns = []
+    clock = 0.0
+    for number, (name, text) in enumerate(lines, start=1):
+        start = end = None
+        if timed:
+            start, end = clock, clock + max(1, len(text.split()))
+            clock = end
+        turns.append(
+            Turn(speaker=Speaker(name=name, role=infer_role(name)), text=text, start=start, end=end, line=number)
+        )
+    return Conversation(id=conv_id, turns=tuple(turns))
+
+
+__all__ = ["ROOT", "SAMPLES", "Role", "data_dir", "make_conversation"]
