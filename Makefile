@@ -10,7 +10,6 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip==25.2 || true
 	$(BIN)/pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 

@@ -9,7 +9,14 @@ from bedside.model.analysis import (
     TurnAnalysis,
 )
 from bedside.model.conversation import Conversation, Role, Speaker, Turn, infer_role
-from bedside.model.labels import EMOTIONS, MECHANISMS, EmotionLabel, EmpathyLabel, MICode, TurnLabeller
+from bedside.model.labels import (
+    EMOTIONS,
+    MECHANISMS,
+    EmotionLabel,
+    EmpathyLabel,
+    MICode,
+    TurnLabeller,
+)
 
 __all__ = [
     "EMOTIONS",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from bedside.model.conversation import Role
 
@@ -27,10 +27,8 @@ SCHEMA = "bedside.analysis/1"
 Response = Literal["explored", "acknowledged", "missed"]
 
 
-class TurnAnalysis(BaseModel, frozen=True):
+class TurnAnalysis(BaseModel, frozen=True, extra="forbid"):
     """One turn with everything bedside found in it."""
-
-    model_config = ConfigDict(extra="forbid")
 
     index: int
     speaker: str
@@ -49,10 +47,8 @@ class TurnAnalysis(BaseModel, frozen=True):
     extra: Mapping[str, Any] = Field(default_factory=dict)
 
 
-class EncounterMetrics(BaseModel, frozen=True):
+class EncounterMetrics(BaseModel, frozen=True, extra="forbid"):
     """Timing and balance of the conversation; needs no model."""
-
-    model_config = ConfigDict(extra="forbid")
 
     talk_time_basis: Literal["seconds", "words"]
     talk_time_share: Mapping[str, float]
@@ -62,10 +58,8 @@ class EncounterMetrics(BaseModel, frozen=True):
     extra: Mapping[str, Any] = Field(default_factory=dict)
 
 
-class Opportunity(BaseModel, frozen=True):
+class Opportunity(BaseModel, frozen=True, extra="forbid"):
     """A patient cue and how the clinician answered it."""
-
-    model_config = ConfigDict(extra="forbid")
 
     cue_turn: int
     response_turn: int | None
@@ -74,19 +68,15 @@ class Opportunity(BaseModel, frozen=True):
     extra: Mapping[str, Any] = Field(default_factory=dict)
 
 
-class CompassionScore(BaseModel, frozen=True):
+class CompassionScore(BaseModel, frozen=True, extra="forbid"):
     """A 0–100 score with the components (and their weights) that make it."""
-
-    model_config = ConfigDict(extra="forbid")
 
     compassion: int | None
     components: Mapping[str, Any] = Field(default_factory=dict)
 
 
-class AnalysisReport(BaseModel, frozen=True):
+class AnalysisReport(BaseModel, frozen=True, extra="forbid"):
     """Everything bedside says about one conversation."""
-
-    model_config = ConfigDict(extra="forbid")
 
     id: str
     turns: tuple[TurnAnalysis, ...]

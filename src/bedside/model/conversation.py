@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 __all__ = ["Conversation", "Role", "Speaker", "Turn", "infer_role"]
 
@@ -25,24 +25,20 @@ class Role(StrEnum):
     OTHER = "other"
 
 
-class Speaker(BaseModel, frozen=True):
+class Speaker(BaseModel, frozen=True, extra="forbid"):
     """A named participant and their role."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: str
     role: Role = Role.OTHER
 
 
-class Turn(BaseModel, frozen=True):
+class Turn(BaseModel, frozen=True, extra="forbid"):
     """One stretch of speech by one speaker.
 
     `tags` records the transcription tags (for example `UNSURE`, `UNIN`) that were removed from
     `text`, so that a reader of the analysis knows the words were uncertain. `line` is the line of
     the source file the turn came from, for error messages and for finding it again.
     """
-
-    model_config = ConfigDict(extra="forbid")
 
     speaker: Speaker
     text: str
@@ -77,10 +73,8 @@ class Turn(BaseModel, frozen=True):
         return len(self.text.split())
 
 
-class Conversation(BaseModel, frozen=True):
+class Conversation(BaseModel, frozen=True, extra="forbid"):
     """A consultation: its id, where it came from, free metadata, and its turns in time order."""
-
-    model_config = ConfigDict(extra="forbid")
 
     id: str
     source: str = "<string>"

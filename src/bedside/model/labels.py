@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 __all__ = [
     "EMOTIONS",
@@ -31,28 +31,22 @@ Span = tuple[int, int]
 """Character offsets `[start, end)` into a turn's text."""
 
 
-class EmotionLabel(BaseModel, frozen=True):
+class EmotionLabel(BaseModel, frozen=True, extra="forbid"):
     """Emotions in a (patient) turn: the predicted set and a calibrated probability per emotion."""
-
-    model_config = ConfigDict(extra="forbid")
 
     emotions: tuple[str, ...]
     scores: Mapping[str, float]
 
 
-class EmpathyLabel(BaseModel, frozen=True):
+class EmpathyLabel(BaseModel, frozen=True, extra="forbid"):
     """EPITOME levels (0 none, 1 weak, 2 strong) per mechanism, with the spans that carry them."""
-
-    model_config = ConfigDict(extra="forbid")
 
     levels: Mapping[str, int]
     rationales: Mapping[str, tuple[Span, ...]]
 
 
-class MICode(BaseModel, frozen=True):
+class MICode(BaseModel, frozen=True, extra="forbid"):
     """MITI 4.2 behaviour codes of a clinician turn."""
-
-    model_config = ConfigDict(extra="forbid")
 
     question: Literal["open", "closed"] | None = None
     reflection: Literal["simple", "complex"] | None = None
