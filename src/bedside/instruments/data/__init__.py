@@ -1,0 +1,1 @@
+"""Package data: instrument definitions, care-plan rules and safety phrases (versioned YAML)."""
