@@ -1,0 +1,287 @@
+"""Encounters: upload and analyse a consultation, list, open, share and export them.
+
+The transcript is read and analysed before anything touches the database, and the encounter and
+its audit event are committed together: a bad file or a failed analysis stores nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from bedside.db import repos
+from bedside.db.tables import Encounter, EncounterShare, User, UserRole
+from bedside.errors import FormatError, NotFound, PermissionDenied
+from bedside.model import AnalysisReport, Conversation
+from bedside.services import access, audit
+
+__all__ = [
+    "MAX_FILES",
+    "MAX_UPLOAD_BYTES",
+    "DefaultPipeline",
+    "EncounterPage",
+    "Pipeline",
+    "Upload",
+    "export_html",
+    "get",
+    "list_page",
+    "share",
+    "upload",
+]
+
+log = logging.getLogger(__name__)
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_FILES = 8
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One uploaded file: its name (which picks the reader) and its bytes."""
+
+    name: str
+    data: bytes
+
+
+class Pipeline(Protocol):
+    """Reads uploaded files into one conversation and analyses it (swappable in tests)."""
+
+    def read(self, files: Sequence[Upload]) -> Conversation:
+        """One conversation from the files (several files are merged onto one timeline)."""
+        ...
+
+    def analyse(self, conversation: Conversation) -> AnalysisReport:
+        """The analysis of the conversation."""
+        ...
+
+
+class DefaultPipeline:
+    """The real readers (`bedside.io`) and engine (`bedside.engine`) with the shipped labeller.
+
+    The labeller is loaded once per process, on the first upload, not at import time, so that
+    the server starts fast and pages that never analyse never pay for the model.
+    """
+
+    def __init__(self) -> None:
+        self._labeller: Any = None
+        self._loaded = False
+        self._lock = threading.Lock()
+
+    def read(self, files: Sequence[Upload]) -> Conversation:
+        """Read every file; merge them when there are several (one TextGrid per speaker)."""
+        from bedside.io import merge_conversations, read_conversations
+
+        conversations: list[Conversation] = []
+        for upload in files:
+            found = list(read_conversations(upload.name, data=upload.data))
+            if len(files) == 1 and len(found) > 1:
+                raise FormatError(
+                    f"the file holds {len(found)} conversations; upload one consultation at a time",
+                    source=upload.name,
+                )
+            conversations.extend(found)
+        if not conversations or not any(c.turns for c in conversations):
+            raise FormatError("no speech turns were found in the upload", source=files[0].name)
+        if len(conversations) == 1:
+            return conversations[0]
+        return merge_conversations(conversations, conv_id=_common_stem([f.name for f in files]))
+
+    def labeller(self) -> Any:
+        """The process-wide labeller, loaded on first use."""
+        with self._lock:
+            if not self._loaded:
+                from bedside.nlp import load_labeller
+
+                self._labeller = load_labeller()
+                self._loaded = True
+        return self._labeller
+
+    def analyse(self, conversation: Conversation) -> AnalysisReport:
+        """Analyse with the shipped labeller."""
+        from bedside.engine import analyse
+
+        report: AnalysisReport = analyse(conversation, labeller=self.labeller())
+        return report
+
+
+def _common_stem(names: Sequence[str]) -> str:
+    """`day1_consultation01` from `day1_consultation01_doctor.TextGrid` and `…_patient.TextGrid`."""
+    stems = [PurePath(n).stem for n in names]
+    prefix = stems[0]
+    for stem in stems[1:]:
+        while not stem.startswith(prefix):
+            prefix = prefix[:-1]
+    prefix = prefix.rstrip("_- .")
+    return prefix or stems[0]
+
+
+def _summary(document: dict[str, Any]) -> dict[str, Any]:
+    opportunities = document.get("opportunities") or []
+    share = (document.get("metrics") or {}).get("talk_time_share") or {}
+    score = (document.get("score") or {}).get("compassion")
+    return {
+        "turn_count": len(document.get("turns") or []),
+        "score": int(score) if score is not None else None,
+        "clinician_share": share.get("clinician"),
+        "cues": len(opportunities),
+        "missed": sum(1 for o in opportunities if o.get("response") == "missed"),
+    }
+
+
+def upload(
+    session: Session,
+    actor: User,
+    files: Sequence[Upload],
+    *,
+    pipeline: Pipeline,
+    title: str = "",
+    patient_email: str = "",
+    ip: str | None = None,
+) -> Encounter:
+    """Read, analyse and store one consultation; audited as `encounter.upload`.
+
+    Raises:
+        PermissionDenied: the role may not upload, or the patient account is not in the
+            organisation.
+        FormatError: a file could not be read (the message names file and line).
+    """
+    if actor.user_role not in access.UPLOAD_ROLES:
+        raise PermissionDenied(f"a {actor.role} account cannot upload consultations")
+    files = [f for f in files if f.name or f.data]
+    if not files:
+        raise FormatError("choose at least one transcript file", source="upload")
+    if len(files) > MAX_FILES:
+        raise FormatError(f"at most {MAX_FILES} files make one consultation", source="upload")
+    if sum(len(f.data) for f in files) > MAX_UPLOAD_BYTES:
+        raise FormatError(
+            f"the upload is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB", source="upload"
+        )
+    patient = None
+    if patient_email.strip():
+        patient = repos.get_user_by_email(session, patient_email)
+        if (
+            patient is None
+            or patient.organisation_id != actor.organisation_id
+            or patient.user_role is not UserRole.PATIENT
+        ):
+            raise PermissionDenied("no patient account with that e-mail in your organisation")
+    conversation = pipeline.read(files)
+    report = pipeline.analyse(conversation)
+    document = report.to_json()
+    encounter = Encounter(
+        organisation_id=actor.organisation_id,
+        owner_id=actor.id,
+        patient_id=patient.id if patient else None,
+        title=(title.strip() or conversation.id)[:200],
+        source_name=", ".join(PurePath(f.name).name for f in files)[:500],
+        conversation=conversation.model_dump(mode="json"),
+        analysis=document,
+        report=report.model_dump(mode="json"),
+        **_summary(document),
+    )
+    session.add(encounter)
+    session.flush()
+    audit.record(
+        session, actor, "encounter.upload", f"encounter:{encounter.id}", ip=ip,
+        detail=f"files={len(files)} turns={encounter.turn_count}",
+    )
+    session.commit()
+    log.info("encounter %s stored (%d turns)", encounter.id, encounter.turn_count)
+    return encounter
+
+
+@dataclass(frozen=True)
+class EncounterPage:
+    """One page of the encounters an account may open."""
+
+    items: Sequence[Encounter]
+    total: int
+    offset: int
+    limit: int
+
+
+def list_page(
+    session: Session, actor: User, *, offset: int = 0, limit: int = 20, ip: str | None = None
+) -> EncounterPage:
+    """The encounters this account may open, newest first; audited as `encounter.list`."""
+    if actor.user_role in access.AGGREGATE_ROLES:
+        raise PermissionDenied(f"a {actor.role} account sees aggregates, not encounters")
+    offset = max(0, offset)
+    limit = min(max(1, limit), 100)
+    query = access.visible_encounters(session, actor)
+    items = repos.page(session, query, offset=offset, limit=limit)
+    total = repos.count(session, query)
+    audit.record(session, actor, "encounter.list", "encounter", ip=ip, detail=f"rows={len(items)}")
+    session.commit()
+    return EncounterPage(items=items, total=total, offset=offset, limit=limit)
+
+
+def get(
+    session: Session, actor: User, encounter_id: int, *, action: str = "view", ip: str | None = None
+) -> Encounter:
+    """Open one encounter the account may see; audited as `encounter.<action>`.
+
+    An encounter the caller may not see is reported as not found (its existence is not leaked),
+    and the refused attempt is audited too.
+    """
+    encounter = session.get(Encounter, encounter_id)
+    if encounter is None or not access.can_view(session, actor, encounter):
+        if encounter is not None:
+            audit.record(session, actor, "access.denied", f"encounter:{encounter_id}", ip=ip)
+            session.commit()
+        raise NotFound(f"no encounter {encounter_id}")
+    audit.record(session, actor, f"encounter.{action}", f"encounter:{encounter.id}", ip=ip)
+    session.commit()
+    return encounter
+
+
+def share(
+    session: Session, actor: User, encounter_id: int, email: str, *, ip: str | None = None
+) -> User:
+    """Share an own encounter with a clinician, learner or educator of the same organisation."""
+    encounter = get(session, actor, encounter_id, action="view", ip=ip)
+    if not access.can_share(actor, encounter):
+        raise PermissionDenied("only the owner can share an encounter")
+    other = repos.get_user_by_email(session, email)
+    if (
+        other is None
+        or other.organisation_id != actor.organisation_id
+        or other.user_role not in access.UPLOAD_ROLES
+        or other.id == actor.id
+    ):
+        raise PermissionDenied("no clinician, learner or educator with that e-mail in your organisation")
+    if other.id not in repos.shared_user_ids(session, encounter.id):
+        session.add(EncounterShare(encounter_id=encounter.id, user_id=other.id))
+        audit.record(
+            session, actor, "encounter.share", f"encounter:{encounter.id}", ip=ip,
+            detail=f"with_user={other.id}",
+        )
+        session.commit()
+    return other
+
+
+def report_of(encounter: Encounter) -> AnalysisReport | None:
+    """The stored analysis as the domain object, when it still parses (None otherwise)."""
+    try:
+        return AnalysisReport.model_validate(encounter.report)
+    except ValueError:
+        return None
+
+
+def export_html(encounter: Encounter) -> str | None:
+    """The self-contained HTML report (`bedside.report.render_html`), or None if unavailable."""
+    try:
+        from bedside.report import render_html
+    except ImportError:
+        return None
+    report = report_of(encounter)
+    if report is None:
+        return None
+    html: str = render_html(report)
+    return html
