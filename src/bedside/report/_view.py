@@ -1,0 +1,575 @@
+"""What the reports show, computed from an `AnalysisReport`: pure geometry and text, no markup.
+
+The HTML template and the terminal summary both read this view, so the two never disagree about
+a number. Chart geometry is in SVG user units: the plot spans x = `PLOT_LEFT` … `PLOT_RIGHT`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bedside.model import MECHANISMS, AnalysisReport, Opportunity, TurnAnalysis
+
+__all__ = ["ROLE_ORDER", "ReportView", "build_view", "clock"]
+
+ROLE_ORDER = ("clinician", "patient", "family", "other")
+ROLE_LABEL = {"clinician": "Clinician", "patient": "Patient", "family": "Family", "other": "Other"}
+MECHANISM_LABEL = {
+    "emotional_reactions": "Emotional reaction",
+    "interpretations": "Interpretation",
+    "explorations": "Exploration",
+}
+MECHANISM_SHORT = {"emotional_reactions": "ER", "interpretations": "IN", "explorations": "EX"}
+RESPONSE_LABEL = {
+    "explored": "Explored",
+    "acknowledged": "Acknowledged",
+    "missed": "Missed",
+}
+PLOT_LEFT, PLOT_RIGHT = 92.0, 990.0
+LANE_HEIGHT, LANE_GAP = 26.0, 8.0
+
+
+def clock(seconds: float | None) -> str:
+    """`83.4` -> `1:23`; `3725` -> `1:02:05`; None -> `–`."""
+    if seconds is None or math.isnan(seconds):
+        return "–"
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of turn text, highlighted (`mark` is a mechanism key) or plain (`mark` None)."""
+
+    text: str
+    mark: str | None = None
+
+
+@dataclass(frozen=True)
+class TurnRow:
+    """One transcript line with its badges."""
+
+    index: int
+    speaker: str
+    role: str
+    when: str
+    segments: tuple[Segment, ...]
+    cue: bool
+    emotions: tuple[str, ...]
+    empathy: tuple[tuple[str, int], ...]
+    question: str | None
+    reflection: str | None
+    responds_to: tuple[tuple[int, str], ...]
+    tags: tuple[str, ...]
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Bar:
+    """A rectangle of the timeline or a chart."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    role: str
+    title: str
+    index: int = -1
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A cue or response marker on the timeline: `kind` is cue|explored|acknowledged|missed."""
+
+    x: float
+    y: float
+    kind: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Link:
+    """A dashed line from a cue to the turn that answered it."""
+
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    kind: str
+
+
+@dataclass(frozen=True)
+class Tick:
+    """An axis tick."""
+
+    x: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Who speaks when, with overlaps, cues and responses marked."""
+
+    basis: str
+    height: float
+    lanes: tuple[tuple[str, str, float], ...]
+    bars: tuple[Bar, ...]
+    overlaps: tuple[Bar, ...]
+    overlap_y: float
+    markers: tuple[Marker, ...]
+    links: tuple[Link, ...]
+    ticks: tuple[Tick, ...]
+    axis_y: float
+
+
+@dataclass(frozen=True)
+class Share:
+    """One role's slice of the talk-time bar."""
+
+    role: str
+    label: str
+    share: float
+    x: float
+    width: float
+    turns: int
+
+
+@dataclass(frozen=True)
+class EmpathyCell:
+    """One mechanism of one clinician turn in the empathy strip."""
+
+    x: float
+    y: float
+    width: float
+    level: int | None
+    mechanism: str
+    index: int
+    title: str
+
+
+@dataclass(frozen=True)
+class OpportunityCard:
+    """A cue, the reply it got, and (when missed) a better reply, side by side."""
+
+    cue_turn: int
+    cue_speaker: str
+    cue_when: str
+    cue_text: str
+    cue_emotions: tuple[str, ...]
+    response: str
+    response_turn: int | None
+    response_speaker: str | None
+    response_text: str | None
+    suggestion: str | None
+    notes: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Component:
+    """One line of the score breakdown."""
+
+    name: str
+    value: str
+    fraction: float | None
+    details: tuple[tuple[str, str], ...]
+
+
+@dataclass
+class ReportView:
+    """Everything a report shows, ready for a template."""
+
+    id: str
+    source: str
+    version: str | None
+    ruleset: str | None
+    score: int | None
+    components: list[Component]
+    shares: list[Share]
+    basis: str
+    turn_counts: list[tuple[str, str, int]]
+    facts: list[tuple[str, str]]
+    timeline: Timeline
+    empathy_cells: list[EmpathyCell]
+    empathy_width: float
+    empathy_available: bool
+    empathy_means: list[tuple[str, float]]
+    cards: list[OpportunityCard]
+    response_counts: dict[str, int]
+    turns: list[TurnRow]
+    has_models: bool
+    extras: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".") if abs(value) < 1000 else f"{value:.0f}"
+    if value is None:
+        return "–"
+    if isinstance(value, list | tuple):
+        return ", ".join(_fmt(v) for v in value) if value else "none"
+    if isinstance(value, Mapping):
+        return "; ".join(f"{_humanise(str(k))} {_fmt(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _humanise(key: str) -> str:
+    return key.replace("_", " ").strip().capitalize()
+
+
+def _positions(turns: Sequence[TurnAnalysis]) -> tuple[str, list[tuple[float, float]]]:
+    """Each turn's (start, end) on the timeline: seconds, or cumulative words when times are missing."""
+    if turns and all(t.start is not None and t.end is not None for t in turns):
+        return "seconds", [(float(t.start or 0.0), float(t.end or 0.0)) for t in turns]
+    spans, clock_words = [], 0.0
+    for turn in turns:
+        words = max(1, len(turn.text.split()))
+        spans.append((clock_words, clock_words + words))
+        clock_words += words
+    return "words", spans
+
+
+def _nice_step(total: float, basis: str) -> float:
+    target = total / 8 if total > 0 else 1
+    steps = (
+        (5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
+        if basis == "seconds"
+        else (10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
+    )
+    return float(next((s for s in steps if s >= target), steps[-1]))
+
+
+def _segments(turn: TurnAnalysis) -> tuple[Segment, ...]:
+    """Split the text so the EPITOME rationale spans can be highlighted (first mechanism wins)."""
+    text = turn.text
+    marks: list[str | None] = [None] * len(text)
+    for mechanism in MECHANISMS:
+        for start, end in (turn.rationales or {}).get(mechanism, ()):
+            for position in range(max(0, start), min(len(text), end)):
+                if marks[position] is None:
+                    marks[position] = mechanism
+    segments: list[Segment] = []
+    for position, char in enumerate(text):
+        if segments and segments[-1].mark == marks[position]:
+            segments[-1] = Segment(segments[-1].text + char, marks[position])
+        else:
+            segments.append(Segment(char, marks[position]))
+    return tuple(segments) or (Segment(""),)
+
+
+def _overlaps(
+    turns: Sequence[TurnAnalysis], spans: Sequence[tuple[float, float]]
+) -> list[tuple[float, float, int, int]]:
+    """Stretches where two people speak at once (a sweep over turns sorted by start)."""
+    order = sorted(range(len(turns)), key=lambda i: spans[i][0])
+    found: list[tuple[float, float, int, int]] = []
+    active: list[int] = []
+    for i in order:
+        start = spans[i][0]
+        active = [j for j in active if spans[j][1] > start]
+        for j in active:
+            if turns[j].speaker != turns[i].speaker:
+                end = min(spans[i][1], spans[j][1])
+                if end > start:
+                    found.append((start, end, j, i))
+        active.append(i)
+    return found
+
+
+def _timeline(report: AnalysisReport) -> Timeline:
+    turns = report.turns
+    basis, spans = _positions(turns)
+    total = max((end for _s, end in spans), default=1.0) or 1.0
+    scale = (PLOT_RIGHT - PLOT_LEFT) / total
+    present = [r for r in ROLE_ORDER if any(str(t.role) == r for t in turns)] or [
+        "clinician",
+        "patient",
+    ]
+    marker_row = 14.0
+    lanes: list[tuple[str, str, float]] = []
+    y = marker_row + 6
+    for role in present:
+        lanes.append((role, ROLE_LABEL[role], y))
+        y += LANE_HEIGHT + LANE_GAP
+    lane_y = {role: ly for role, _label, ly in lanes}
+    overlap_y = y
+    axis_y = overlap_y + 14 + 10
+    bars = []
+    for turn, (start, end) in zip(turns, spans, strict=True):
+        role = str(turn.role)
+        when = (
+            f"{clock(start)}–{clock(end)}" if basis == "seconds" else f"words {start:.0f}–{end:.0f}"
+        )
+        preview = turn.text if len(turn.text) <= 90 else turn.text[:87] + "…"
+        bars.append(
+            Bar(
+                x=PLOT_LEFT + start * scale,
+                y=lane_y.get(role, lanes[-1][2]),
+                width=max(1.2, (end - start) * scale),
+                height=LANE_HEIGHT,
+                role=role,
+                title=f"#{turn.index} {turn.speaker} ({when}): {preview}",
+                index=turn.index,
+            )
+        )
+    overlap_bars = [
+        Bar(
+            x=PLOT_LEFT + start * scale,
+            y=overlap_y,
+            width=max(1.2, (end - start) * scale),
+            height=12,
+            role="overlap",
+            title=f"Overlap {clock(start)}–{clock(end)}: #{turns[a].index} {turns[a].speaker} and "
+            f"#{turns[b].index} {turns[b].speaker}",
+        )
+        for start, end, a, b in _overlaps(turns, spans)
+    ]
+    by_index = {t.index: n for n, t in enumerate(turns)}
+    markers, links = [], []
+    for opportunity in report.opportunities:
+        cue_n = by_index.get(opportunity.cue_turn)
+        if cue_n is None:
+            continue
+        cue_x = PLOT_LEFT + spans[cue_n][0] * scale
+        cue_turn = turns[cue_n]
+        markers.append(
+            Marker(
+                x=cue_x,
+                y=marker_row / 2 + 1,
+                kind="cue",
+                title=f"Cue at #{cue_turn.index} ({cue_turn.speaker}): {RESPONSE_LABEL[opportunity.response]}",
+            )
+        )
+        response_n = (
+            by_index.get(opportunity.response_turn)
+            if opportunity.response_turn is not None
+            else None
+        )
+        if response_n is not None:
+            response = turns[response_n]
+            rx = PLOT_LEFT + spans[response_n][0] * scale
+            ry = lane_y.get(str(response.role), lanes[0][2]) + LANE_HEIGHT / 2
+            markers.append(
+                Marker(
+                    x=rx,
+                    y=ry,
+                    kind=opportunity.response,
+                    title=f"#{response.index} {RESPONSE_LABEL[opportunity.response].lower()} the cue at #{cue_turn.index}",
+                )
+            )
+            links.append(Link(cue_x, marker_row / 2 + 1, rx, ry, opportunity.response))
+        else:
+            markers.append(
+                Marker(
+                    x=cue_x, y=marker_row / 2 + 1, kind="missed", title="No reply followed the cue"
+                )
+            )
+    step = _nice_step(total, basis)
+    ticks = []
+    value = 0.0
+    while value <= total + 1e-9:
+        label = clock(value) if basis == "seconds" else f"{value:.0f}"
+        ticks.append(Tick(PLOT_LEFT + value * scale, label))
+        value += step
+    return Timeline(
+        basis=basis,
+        height=axis_y + 16,
+        lanes=tuple(lanes),
+        bars=tuple(bars),
+        overlaps=tuple(overlap_bars),
+        overlap_y=overlap_y,
+        markers=tuple(markers),
+        links=tuple(links),
+        ticks=tuple(ticks),
+        axis_y=axis_y,
+    )
+
+
+def _shares(report: AnalysisReport) -> list[Share]:
+    shares = report.metrics.talk_time_share
+    counts = report.metrics.turns
+    out, x = [], 0.0
+    for role in ROLE_ORDER:
+        share = float(shares.get(role, 0.0) or 0.0)
+        if share <= 0 and not counts.get(role):
+            continue
+        width = share * 100.0
+        out.append(Share(role, ROLE_LABEL[role], share, x, width, int(counts.get(role, 0))))
+        x += width
+    return out
+
+
+def _empathy(
+    report: AnalysisReport,
+) -> tuple[list[EmpathyCell], float, bool, list[tuple[str, float]]]:
+    clinician = [t for t in report.turns if str(t.role) == "clinician"]
+    available = any(t.empathy is not None for t in clinician)
+    width = (PLOT_RIGHT - PLOT_LEFT) / max(1, len(clinician))
+    cells = []
+    for column, turn in enumerate(clinician):
+        for row, mechanism in enumerate(MECHANISMS):
+            level = None if turn.empathy is None else int(turn.empathy.get(mechanism, 0))
+            cells.append(
+                EmpathyCell(
+                    x=PLOT_LEFT + column * width,
+                    y=4 + row * 22.0,
+                    width=width,
+                    level=level,
+                    mechanism=mechanism,
+                    index=turn.index,
+                    title=f"#{turn.index} {MECHANISM_LABEL[mechanism]}: "
+                    + (
+                        "not labelled"
+                        if level is None
+                        else ("none", "weak", "strong")[min(level, 2)]
+                    ),
+                )
+            )
+    means = []
+    if available:
+        for mechanism in MECHANISMS:
+            levels = [
+                int((t.empathy or {}).get(mechanism, 0)) for t in clinician if t.empathy is not None
+            ]
+            means.append((MECHANISM_LABEL[mechanism], sum(levels) / len(levels) if levels else 0.0))
+    return cells, width, available, means
+
+
+def _card(report: AnalysisReport, opportunity: Opportunity) -> OpportunityCard:
+    by_index = {t.index: t for t in report.turns}
+    cue = by_index.get(opportunity.cue_turn)
+    reply = (
+        by_index.get(opportunity.response_turn) if opportunity.response_turn is not None else None
+    )
+    notes = tuple(
+        (_humanise(str(key)), _fmt(value))
+        for key, value in opportunity.extra.items()
+        if value not in (None, "", [], {})
+    )
+    return OpportunityCard(
+        cue_turn=opportunity.cue_turn,
+        cue_speaker=cue.speaker if cue else "?",
+        cue_when=clock(cue.start) if cue and cue.start is not None else "",
+        cue_text=cue.text if cue else "",
+        cue_emotions=tuple(e for e in (cue.emotions or ()) if e != "neutral") if cue else (),
+        response=opportunity.response,
+        response_turn=opportunity.response_turn,
+        response_speaker=reply.speaker if reply else None,
+        response_text=reply.text if reply else None,
+        suggestion=opportunity.suggestion,
+        notes=notes,
+    )
+
+
+def _components(report: AnalysisReport) -> list[Component]:
+    out = []
+    for name, value in report.score.components.items():
+        fraction: float | None = None
+        details: list[tuple[str, str]] = []
+        shown = value
+        if isinstance(value, Mapping):
+            for key in ("score", "value", "points"):
+                if isinstance(value.get(key), int | float):
+                    shown = value[key]
+                    break
+            else:
+                shown = None
+            maximum = value.get("max") or value.get("weight")
+            if isinstance(shown, int | float) and isinstance(maximum, int | float) and maximum > 0:
+                fraction = max(0.0, min(1.0, float(shown) / float(maximum)))
+            details = [
+                (_humanise(str(k)), _fmt(v))
+                for k, v in value.items()
+                if k not in {"score", "value", "points"}
+            ]
+        if fraction is None and isinstance(shown, int | float) and not isinstance(shown, bool):
+            fraction = max(0.0, min(1.0, float(shown) if 0 <= shown <= 1 else float(shown) / 100.0))
+        out.append(Component(_humanise(str(name)), _fmt(shown), fraction, tuple(details)))
+    return out
+
+
+def _turn_rows(report: AnalysisReport) -> list[TurnRow]:
+    responses: dict[int, list[tuple[int, str]]] = {}
+    for opportunity in report.opportunities:
+        if opportunity.response_turn is not None:
+            responses.setdefault(opportunity.response_turn, []).append(
+                (opportunity.cue_turn, opportunity.response)
+            )
+    rows = []
+    for turn in report.turns:
+        when = clock(turn.start) if turn.start is not None else ""
+        notes = tuple(
+            f"{_humanise(str(key))}: {_fmt(value)}"
+            for key, value in turn.extra.items()
+            if value not in (None, "", [], {}, False)
+        )
+        rows.append(
+            TurnRow(
+                index=turn.index,
+                speaker=turn.speaker,
+                role=str(turn.role),
+                when=when,
+                segments=_segments(turn),
+                cue=bool(turn.cue),
+                emotions=tuple(e for e in (turn.emotions or ()) if e != "neutral"),
+                empathy=tuple((MECHANISM_SHORT[m], int(turn.empathy.get(m, 0))) for m in MECHANISMS)
+                if turn.empathy is not None
+                else (),
+                question=turn.question,
+                reflection=turn.reflection,
+                responds_to=tuple(responses.get(turn.index, ())),
+                tags=turn.tags,
+                notes=notes,
+            )
+        )
+    return rows
+
+
+def build_view(report: AnalysisReport) -> ReportView:
+    """Everything the HTML and text reports show about one analysis."""
+    metrics = report.metrics
+    facts = [
+        ("Interruptions", _fmt(metrics.interruptions)),
+        ("First interruption", clock(metrics.first_interruption_s)),
+        ("Talk time measured in", metrics.talk_time_basis),
+    ]
+    facts += [(_humanise(str(k)), _fmt(v)) for k, v in metrics.extra.items()]
+    counts = {"explored": 0, "acknowledged": 0, "missed": 0}
+    for opportunity in report.opportunities:
+        counts[opportunity.response] = counts.get(opportunity.response, 0) + 1
+    cells, width, available, means = _empathy(report)
+    cards = [_card(report, o) for o in report.opportunities]
+    cards.sort(key=lambda c: (c.response != "missed", c.cue_turn))
+    has_models = any(t.emotions is not None or t.empathy is not None for t in report.turns)
+    return ReportView(
+        id=report.id,
+        source=report.source,
+        version=report.bedside_version,
+        ruleset=report.ruleset,
+        score=report.score.compassion,
+        components=_components(report),
+        shares=_shares(report),
+        basis=metrics.talk_time_basis,
+        turn_counts=[
+            (r, ROLE_LABEL[r], int(metrics.turns.get(r, 0)))
+            for r in ROLE_ORDER
+            if metrics.turns.get(r)
+        ],
+        facts=facts,
+        timeline=_timeline(report),
+        empathy_cells=cells,
+        empathy_width=width,
+        empathy_available=available,
+        empathy_means=means,
+        cards=cards,
+        response_counts=counts,
+        turns=_turn_rows(report),
+        has_models=has_models,
+        extras=[(_humanise(str(k)), _fmt(v)) for k, v in report.extra.items() if _fmt(v)],
+    )
