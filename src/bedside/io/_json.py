@@ -1,0 +1,178 @@
+"""JSON (one conversation) and JSON Lines (one conversation a line, streamed).
+
+    {"id": "c01", "metadata": {"site": "A"},
+     "turns": [{"speaker": "Dr Lee", "role": "clinician", "text": "How are you?", "start": 1.2, "end": 3.0}]}
+
+The schema is contracts.md's "Conversation JSON"; a turn may also carry `tags` (a list of
+strings), which bedside's own writer emits so that a round trip keeps them. Unknown keys are
+ignored so that richer documents (for example an analysis) still read as a transcript.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from bedside.errors import FormatError
+from bedside.io._common import TurnBuilder, conversation_id
+from bedside.model import Conversation, Role
+
+__all__ = ["conversation_from_document", "read_json", "read_jsonl"]
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not valid JSON; expected a finite number")
+
+
+def _loads(text: str, *, source: str, line_offset: int = 0) -> Any:
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as error:
+        raise FormatError(
+            f"invalid JSON: {error.msg}",
+            source=source,
+            line=error.lineno + line_offset,
+            column=error.colno,
+        ) from None
+    except (ValueError, RecursionError) as error:
+        raise FormatError(
+            f"invalid JSON: {error}", source=source, line=line_offset + 1 if line_offset else None
+        ) from None
+
+
+def _time(
+    turn: Mapping[str, Any], key: str, where: str, source: str, line: int | None
+) -> float | None:
+    value = turn.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise FormatError(
+            f"{where}.{key} is {value!r}; expected a number of seconds or null",
+            source=source,
+            line=line,
+        )
+    return float(value)
+
+
+def conversation_from_document(
+    document: Any,
+    *,
+    source: str,
+    default_id: str,
+    roles: Mapping[str, Role] | None = None,
+    line: int | None = None,
+) -> Conversation:
+    """Check one conversation document (already parsed JSON) and build the Conversation.
+
+    Raises:
+        FormatError: the document is not an object with a `turns` list, a turn lacks a string
+            `speaker` or `text`, a role is unknown, or a time is not a number (or is reversed).
+    """
+    if not isinstance(document, dict):
+        raise FormatError(
+            f"expected a JSON object with a 'turns' list, got {type(document).__name__}",
+            source=source,
+            line=line,
+        )
+    turns = document.get("turns")
+    if not isinstance(turns, list):
+        raise FormatError(
+            "expected a 'turns' list in the conversation object", source=source, line=line
+        )
+    conv_id = document.get("id", default_id)
+    if conv_id is None:
+        conv_id = default_id
+    if not isinstance(conv_id, str | int) or isinstance(conv_id, bool) or not str(conv_id).strip():
+        raise FormatError(
+            f"'id' is {conv_id!r}; expected a non-empty string", source=source, line=line
+        )
+    metadata = document.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise FormatError("'metadata' must be a JSON object", source=source, line=line)
+    builder = TurnBuilder(source=source, roles=roles)
+    for index, turn in enumerate(turns):
+        where = f"turns[{index}]"
+        if not isinstance(turn, dict):
+            raise FormatError(
+                f"{where} is not an object; expected {{'speaker': ..., 'text': ...}}",
+                source=source,
+                line=line,
+            )
+        speaker, text = turn.get("speaker"), turn.get("text")
+        if not isinstance(speaker, str) or not speaker.strip():
+            raise FormatError(
+                f"{where}.speaker is {speaker!r}; expected a non-empty string",
+                source=source,
+                line=line,
+            )
+        if not isinstance(text, str):
+            raise FormatError(
+                f"{where}.text is {text!r}; expected a string", source=source, line=line
+            )
+        role: Role | None = None
+        if turn.get("role") is not None:
+            try:
+                role = Role(str(turn["role"]).lower())
+            except ValueError:
+                raise FormatError(
+                    f"{where}.role {turn['role']!r} is unknown; expected one of {', '.join(r.value for r in Role)}",
+                    source=source,
+                    line=line,
+                ) from None
+        tags = turn.get("tags") or []
+        if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+            raise FormatError(f"{where}.tags must be a list of strings", source=source, line=line)
+        start, end = (
+            _time(turn, "start", where, source, line),
+            _time(turn, "end", where, source, line),
+        )
+        try:
+            builder.add(speaker, text, start=start, end=end, role=role, tags=tuple(tags), line=line)
+        except FormatError as error:
+            raise FormatError(f"{where}: {error.message}", source=source, line=line) from None
+    if not builder.turns:
+        raise FormatError(
+            "conversation has no turns with words; expected at least one", source=source, line=line
+        )
+    return Conversation(
+        id=str(conv_id), source=source, metadata=metadata, turns=tuple(builder.turns)
+    )
+
+
+def read_json(
+    data: str, *, source: str = "<string>", roles: Mapping[str, Role] | None = None
+) -> Conversation:
+    """Read one conversation from a JSON document (contracts.md "Conversation JSON")."""
+    document = _loads(data, source=source)
+    return conversation_from_document(
+        document, source=source, default_id=conversation_id(source), roles=roles
+    )
+
+
+def read_jsonl(
+    data: str | Iterable[str], *, source: str = "<string>", roles: Mapping[str, Role] | None = None
+) -> Iterator[Conversation]:
+    """Yield one conversation per non-blank line; lines are parsed one at a time (constant memory).
+
+    `data` may be the whole text or any iterable of lines (an open file), which is how
+    `read_conversations` streams a 100 MB file. A conversation without an `id` gets
+    `<file stem>-<line number>`. Errors name the line.
+    """
+    lines = data.split("\n") if isinstance(data, str) else data
+    stem = conversation_id(source)
+    seen = False
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        seen = True
+        document = _loads(line, source=source, line_offset=number - 1)
+        yield conversation_from_document(
+            document, source=source, default_id=f"{stem}-{number}", roles=roles, line=number
+        )
+    if not seen:
+        raise FormatError(
+            "no conversations found; expected one JSON object per line", source=source
+        )

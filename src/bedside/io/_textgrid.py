@@ -1,0 +1,197 @@
+"""Praat TextGrids, read with praatio: one interval tier per speaker, one turn per non-empty interval.
+
+PriMock57 ships one TextGrid per speaker (`day1_consultation01_doctor.TextGrid`, tier `Doctor`);
+other tools write one file with a tier per speaker. Both are read the same way; empty intervals
+(the silences between utterances) are not turns. Point tiers carry no speech and are ignored.
+
+praatio parses the text but, being lenient, accepts things a clinical reader must not: it drops
+the minus sign of a negative time and silently stops at a truncated tier. A light line scan
+here catches those and gives every interval its line number.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from praatio.utilities import textgrid_io
+
+from bedside.errors import FormatError
+from bedside.io._common import TurnBuilder, conversation_id
+from bedside.model import Conversation, Role
+
+__all__ = ["read_textgrid"]
+
+_NEGATIVE = re.compile(
+    r"^\s*(?:(?:xmin|xmax|number|time)\s*=\s*)?-\s*(?P<value>\d[\d.eE+\-]*)\s*$", re.MULTILINE
+)
+_SHORT_TOKEN = re.compile(r'"(?:[^"]|"")*"|[-+]?\d[\w.+\-]*|<\w+>')
+
+
+def _line_at(data: str, offset: int) -> int:
+    return data.count("\n", 0, offset) + 1
+
+
+def _check_header(data: str, source: str) -> None:
+    head = data[:200]
+    if "ooBinaryFile" in head:
+        raise FormatError(
+            "binary TextGrids are not supported; expected a text TextGrid (Praat: Save as text file)",
+            source=source,
+            line=1,
+        )
+    if (
+        not re.match(r'\s*File type\s*=\s*"ooTextFile(?: short)?"', head)
+        or '"TextGrid"' not in head
+    ):
+        raise FormatError(
+            "expected a Praat TextGrid starting 'File type = \"ooTextFile\"' and 'Object class = \"TextGrid\"'",
+            source=source,
+            line=1,
+            column=1,
+        )
+    negative = (
+        next((m for m in _NEGATIVE.finditer(data) if float(m["value"] or 0) != 0), None)
+        if "-" in data
+        else None
+    )
+    if negative:
+        raise FormatError(
+            "negative time; expected seconds from the start of the recording",
+            source=source,
+            line=_line_at(data, negative.start()),
+        )
+
+
+_LONG_MARKS = re.compile(
+    r"^[ \t]*(?:(?P<tier>item[ \t]*\[[ \t]*\d+[ \t]*\][ \t]*:)"
+    r"|(?:intervals|points)[ \t]*:[ \t]*size[ \t]*=[ \t]*(?P<size>\d+)"
+    r"|(?P<entry>(?:text|mark)[ \t]*=))",
+    re.MULTILINE,
+)
+
+
+def _long_layout(data: str) -> list[tuple[int | None, list[int]]]:
+    """Per tier: the declared entry count and the line of each entry (long text format)."""
+    tiers: list[tuple[int | None, list[int]]] = []
+    line, offset = 1, 0
+    for mark in _LONG_MARKS.finditer(data):
+        line += data.count("\n", offset, mark.start())
+        offset = mark.start()
+        if mark["tier"]:
+            tiers.append((None, []))
+        elif tiers and mark["size"]:
+            tiers[-1] = (int(mark["size"]), tiers[-1][1])
+        elif tiers and mark["entry"]:
+            tiers[-1][1].append(line)
+    return tiers
+
+
+def _short_layout(data: str) -> list[tuple[int | None, list[int]]]:
+    """Per tier: the declared entry count and the line of each entry (short text format)."""
+    tokens = [(m.group(0), m.start()) for m in _SHORT_TOKEN.finditer(data)]
+    tiers: list[tuple[int | None, list[int]]] = []
+    index = 6  # "ooTextFile", "TextGrid", xmin, xmax, <exists>, tier count
+    while index + 4 < len(tokens):
+        kind = tokens[index][0]
+        width = 3 if kind == '"IntervalTier"' else 2
+        try:
+            declared = int(tokens[index + 4][0])
+        except ValueError:
+            return tiers
+        first = index + 5
+        lines = [
+            _line_at(data, tokens[i][1])
+            for i in range(first, min(first + declared * width, len(tokens)), width)
+        ]
+        tiers.append((declared, lines))
+        index = first + declared * width
+    return tiers
+
+
+_GENERIC_TIER = re.compile(r"^(?:speaker|tier|transcript|transcription|words?|utterances?)?\s*\d*$", re.I)
+"""Tier names that say nothing about who speaks (`Speaker`, `Tier 1`, ``)."""
+
+
+def _speaker_name(tier_name: str, position: int, interval_tiers: int, source: str) -> str:
+    """The tier's name, unless it is generic and the file holds one speaker.
+
+    PriMock57's shared copy names most tiers just `Speaker`; the speaker is then the last
+    `_part` of the file name (`day1_consultation01_doctor` -> `Doctor`), which is what lets
+    `--merge` tell doctor from patient.
+    """
+    name = tier_name.strip()
+    if name and not _GENERIC_TIER.match(name):
+        return name
+    stem = conversation_id(source)
+    if interval_tiers == 1 and "_" in stem and stem.rsplit("_", 1)[1].strip():
+        part = stem.rsplit("_", 1)[1].strip()
+        return part[:1].upper() + part[1:]
+    return name or f"Speaker {position}"
+
+
+def _seconds(value: Any, *, source: str, line: int | None) -> float:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise FormatError(
+            f"time {value!r} is not a number; expected seconds", source=source, line=line
+        ) from None
+    if not math.isfinite(seconds):
+        raise FormatError(f"time {value!r} is not a finite number", source=source, line=line)
+    return seconds
+
+
+def read_textgrid(
+    data: str, *, source: str = "<string>", roles: Mapping[str, Role] | None = None
+) -> Conversation:
+    """Read a TextGrid (long or short text format); turns are ordered by start time across tiers.
+
+    Raises:
+        FormatError: not a text TextGrid, a truncated or malformed tier, negative or reversed
+            interval times, or no speech in any interval tier.
+    """
+    _check_header(data, source)
+    try:
+        parsed = textgrid_io.parseTextgridStr(data, includeEmptyIntervals=True)
+        tiers = [(str(t["name"]), t["class"], list(t["entries"])) for t in parsed["tiers"]]
+    except Exception as error:  # praatio raises ParsingError, ValueError, IndexError, KeyError...
+        raise FormatError(
+            f"malformed or truncated TextGrid ({type(error).__name__}: {error}); "
+            "expected Praat's long or short text format",
+            source=source,
+        ) from None
+    short = "ooTextFile short" in data[:200] or "item [" not in data
+    layout = _short_layout(data) if short else _long_layout(data)
+    builder = TurnBuilder(source=source, roles=roles)
+    interval_tiers = sum(kind == "IntervalTier" for _, kind, _ in tiers)
+    for position, (name, kind, entries) in enumerate(tiers, start=1):
+        declared, lines = layout[position - 1] if position - 1 < len(layout) else (None, [])
+        if declared is not None and declared != len(entries):
+            raise FormatError(
+                f"tier {name!r} declares {declared} entries but {len(entries)} were found; "
+                "the file looks truncated",
+                source=source,
+                line=lines[-1] if lines else None,
+            )
+        if kind != "IntervalTier":
+            continue
+        speaker = _speaker_name(name, position, interval_tiers, source)
+        known_lines = len(lines) == len(entries)
+        for index, (start, end, label) in enumerate(entries):
+            line = lines[index] if known_lines else None
+            builder.add(
+                speaker,
+                str(label),
+                start=_seconds(start, source=source, line=line),
+                end=_seconds(end, source=source, line=line),
+                line=line,
+            )
+    if not builder.turns:
+        raise FormatError(
+            "no speech found; expected an interval tier with non-empty intervals", source=source
+        )
+    turns = sorted(builder.turns, key=lambda turn: turn.start or 0.0)
+    return Conversation(id=conversation_id(source), source=source, turns=tuple(turns))
