@@ -1,9 +1,99 @@
-"""`bedside` commands of this area (registered by `bedside.cli.main`)."""
+"""`bedside serve`, `bedside db upgrade|downgrade` and `bedside admin create` (see contracts.md)."""
 
 from __future__ import annotations
 
+import os
+
 import typer
+
+from bedside.config import Settings
+from bedside.errors import ConfigError
+
+db_app = typer.Typer(help="Create or migrate the database named by BEDSIDE_DATABASE_URL.",
+                     no_args_is_help=True)
+admin_app = typer.Typer(help="Administer accounts from the command line.", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: str = typer.Argument("head", help="Target revision (default: the newest)."),
+) -> None:
+    """Create or migrate the database named by BEDSIDE_DATABASE_URL (default: a SQLite file)."""
+    from bedside.services.database import upgrade
+
+    url = Settings().resolved_database_url()
+    upgrade(url, revision)
+    typer.echo(f"database at {_safe(url)} is at revision {revision}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: str = typer.Argument(..., help="Target revision, or 'base' for an empty database."),
+) -> None:
+    """Undo migrations down to REVISION."""
+    from bedside.services.database import downgrade
+
+    url = Settings().resolved_database_url()
+    downgrade(url, revision)
+    typer.echo(f"database at {_safe(url)} is at revision {revision}")
+
+
+@admin_app.command("create")
+def admin_create(
+    email: str = typer.Argument(..., help="E-mail of the new admin (the sign-in name)."),
+    name: str = typer.Option("Administrator", help="Display name."),
+    organisation: str = typer.Option("My organisation", help="Organisation, if none exists yet."),
+) -> None:
+    """Create an admin account; the password comes from BEDSIDE_ADMIN_PASSWORD or a prompt."""
+    from bedside.db import repos
+    from bedside.services import accounts
+    from bedside.services.database import open_database, upgrade
+
+    password = os.environ.get("BEDSIDE_ADMIN_PASSWORD") or typer.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+    url = Settings().resolved_database_url()
+    upgrade(url)
+    database = open_database(url)
+    try:
+        with database.sessions() as session:
+            org = repos.first_organisation(session) or accounts.create_organisation(session, organisation)
+            user = accounts.create_user(
+                session, None, organisation_id=org.id, email=email, display_name=name,
+                role=accounts.UserRole.ADMIN, password=password,
+            )
+            typer.echo(f"admin {user.email} created in {org.name}")
+    finally:
+        database.dispose()
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for printing."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(1, help="Worker processes."),
+) -> None:
+    """Run the web application with uvicorn (migrate first with `bedside db upgrade`)."""
+    import uvicorn
+
+    if workers < 1:
+        raise ConfigError("--workers must be at least 1")
+    Settings()  # fail early on a bad environment
+    typer.echo(f"bedside is serving on http://{host}:{port}/")
+    uvicorn.run(
+        "bedside.web.app:create_app", factory=True, host=host, port=port, workers=workers,
+        proxy_headers=True, log_level="info",
+    )
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the app."""
+    app.command("serve")(serve)
+    app.add_typer(db_app, name="db")
+    app.add_typer(admin_app, name="admin")

@@ -90,7 +90,7 @@ class DefaultPipeline:
             raise FormatError("no speech turns were found in the upload", source=files[0].name)
         if len(conversations) == 1:
             return conversations[0]
-        return merge_conversations(conversations, conv_id=_common_stem([f.name for f in files]))
+        return merge_conversations(conversations)
 
     def labeller(self) -> Any:
         """The process-wide labeller, loaded on first use."""
@@ -108,17 +108,6 @@ class DefaultPipeline:
 
         report: AnalysisReport = analyse(conversation, labeller=self.labeller())
         return report
-
-
-def _common_stem(names: Sequence[str]) -> str:
-    """`day1_consultation01` from `day1_consultation01_doctor.TextGrid` and `…_patient.TextGrid`."""
-    stems = [PurePath(n).stem for n in names]
-    prefix = stems[0]
-    for stem in stems[1:]:
-        while not stem.startswith(prefix):
-            prefix = prefix[:-1]
-    prefix = prefix.rstrip("_- .")
-    return prefix or stems[0]
 
 
 def _summary(document: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,133 @@
+"""The FastAPI application factory.
+
+    app = create_app()                      # settings from the environment
+    app = create_app(database=db, pipeline=fake, secret_key="x" * 32)   # tests
+
+Bedside errors become HTTP answers in one place: `NotSignedIn` → sign-in page (or 401 under
+`/api`), `PermissionDenied` → 403, `NotFound` → 404, `FormatError` → 400.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib.resources import files
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from bedside import __version__
+from bedside.config import Settings
+from bedside.errors import BedsideError, FormatError, NotFound, PermissionDenied
+from bedside.services.database import Database, open_database, resolve_secret_key
+from bedside.services.encounters import MAX_UPLOAD_BYTES, DefaultPipeline, Pipeline
+from bedside.web import templating
+from bedside.web.deps import NotSignedIn
+from bedside.web.middleware import (
+    SESSION_COOKIE,
+    BodyLimitMiddleware,
+    FormCSRFMiddleware,
+    SecurityHeadersMiddleware,
+)
+from bedside.web.routes import route_modules
+from bedside.web.throttle import Throttle
+
+__all__ = ["create_app"]
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(
+    *,
+    settings: Settings | None = None,
+    database: Database | None = None,
+    pipeline: Pipeline | None = None,
+    secret_key: str | None = None,
+    cookie_secure: bool = False,
+) -> FastAPI:
+    """Build the app: middleware, routers (including colleagues' optional ones), error pages.
+
+    Args:
+        settings: environment settings (read afresh when None).
+        database: an open database (opened from the settings when None).
+        pipeline: reader + analyser for uploads (the real one when None).
+        secret_key: signs CSRF tokens (from the settings, or the demo's stored key, when None).
+        cookie_secure: mark cookies Secure even on plain HTTP (set behind a TLS proxy that does not
+            forward the scheme); over HTTPS they are Secure anyway.
+    """
+    settings = settings or Settings()
+    app = FastAPI(
+        title="bedside",
+        version=__version__,
+        description="Consultation empathy analysis. The JSON API lives under /api/v1; "
+        "authenticate with `Authorization: Bearer <token>` (make a token on the Account page).",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.db = database or open_database(settings=settings)
+    app.state.pipeline = pipeline or DefaultPipeline()
+    app.state.login_throttle = Throttle()
+    app.state.cookie_secure = cookie_secure
+
+    key = secret_key or resolve_secret_key(settings)
+    app.add_middleware(
+        FormCSRFMiddleware,
+        secret=key,
+        sensitive_cookies={SESSION_COOKIE},
+        required_urls=[re.compile(r"^/login$")],
+        cookie_secure=cookie_secure,
+    )
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_UPLOAD_BYTES + 256 * 1024)
+
+    app.mount("/static", StaticFiles(directory=str(files("bedside.web") / "static")), name="static")
+    for module in route_modules():
+        app.include_router(module.router)
+        templating.NAV.extend(
+            item for item in getattr(module, "NAV", []) if item not in templating.NAV
+        )
+    _add_error_handlers(app)
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX)
+
+
+def _problem(request: Request, status: int, message: str) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"detail": message}, status_code=status)
+    return templating.render(
+        request, "error.html", {"status": status, "message": message}, status_code=status
+    )
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NotSignedIn)
+    async def _not_signed_in(request: Request, _exc: Any) -> Response:
+        if _wants_json(request):
+            return JSONResponse(
+                {"detail": "sign in: send Authorization: Bearer <API token>"},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(PermissionDenied)
+    async def _denied(request: Request, exc: Any) -> Response:
+        return _problem(request, 403, str(exc) or "You may not do this.")
+
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, exc: Any) -> Response:
+        return _problem(request, 404, str(exc) or "Not found.")
+
+    @app.exception_handler(FormatError)
+    async def _bad_input(request: Request, exc: Any) -> Response:
+        return _problem(request, 400, str(exc))
+
+    @app.exception_handler(BedsideError)
+    async def _other(request: Request, exc: Any) -> Response:
+        return _problem(request, 400, str(exc))

@@ -1,0 +1,216 @@
+"""ASGI middleware: request size limit, CSRF on every unsafe request, security headers.
+
+CSRF is the double-submit scheme of `starlette-csrf` (a signed random token in a `csrftoken`
+cookie that the request must echo), extended so that a plain HTML form can echo it in a hidden
+`csrf_token` field as well as in the `x-csrftoken` header htmx sends. Requests that carry no
+session cookie (API scripts with a bearer token) cannot be forged by a browser and are not
+checked, except sign-in, which is (login CSRF).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from http.cookies import SimpleCookie
+from urllib.parse import parse_qs
+
+from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette_csrf import CSRFMiddleware
+
+__all__ = ["BodyLimitMiddleware", "FormCSRFMiddleware", "SecurityHeadersMiddleware"]
+
+SESSION_COOKIE = "bedside_session"
+
+
+class BodyTooLarge(Exception):
+    """The request body is over the limit."""
+
+
+class BodyLimitMiddleware:
+    """Answer 413 to any request body larger than `max_bytes` (checked while streaming)."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._too_large(scope, receive, send)
+            return
+        seen = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await self._too_large(scope, receive, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limit = self.max_bytes // (1024 * 1024)
+        response = PlainTextResponse(f"The upload is larger than {limit} MB.", status_code=413)
+        await response(scope, receive, send)
+
+
+class FormCSRFMiddleware(CSRFMiddleware):
+    """starlette-csrf's double-submit check, also accepting the token from a form field.
+
+    The token for the page being rendered is put in `request.state.csrf_token` so templates can
+    embed it; a visitor without the cookie gets one on the same response.
+    """
+
+    def __init__(self, app: ASGIApp, secret: str, *, field_name: str = "csrf_token", **kwargs: object) -> None:
+        super().__init__(app, secret, **kwargs)  # type: ignore[arg-type]
+        self.field_name = field_name
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        cookie = request.cookies.get(self.cookie_name)
+        fresh = cookie is None or not self._csrf_tokens_match(cookie, cookie)
+        token = self._generate_csrf_token() if fresh else cookie
+        scope.setdefault("state", {})["csrf_token"] = token
+        if self._must_check(request):
+            body, receive = await _buffer(receive)
+            submitted = request.headers.get(self.header_name) or await self._form_token(scope, body)
+            if fresh or not submitted or not self._csrf_tokens_match(cookie or "", submitted):
+                response = PlainTextResponse(
+                    "This form has expired or did not come from bedside (CSRF check failed). "
+                    "Reload the page and try again.",
+                    status_code=403,
+                )
+                await response(scope, receive, send)
+                return
+
+        async def send_with_cookie(message: Message) -> None:
+            if fresh and message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                cookie_jar: SimpleCookie = SimpleCookie()
+                cookie_jar[self.cookie_name] = token or ""
+                morsel = cookie_jar[self.cookie_name]
+                morsel["path"] = self.cookie_path
+                morsel["samesite"] = self.cookie_samesite
+                morsel["httponly"] = True
+                if self.cookie_secure or scope.get("scheme") == "https":
+                    morsel["secure"] = True
+                headers.append("set-cookie", cookie_jar.output(header="").strip())
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+    def _must_check(self, request: Request) -> bool:
+        if self._url_is_required(request.url):
+            return request.method not in self.safe_methods
+        return (
+            request.method not in self.safe_methods
+            and not self._url_is_exempt(request.url)
+            and self._has_sensitive_cookies(request.cookies)
+        )
+
+    async def _form_token(self, scope: Scope, body: bytes) -> str | None:
+        content_type = dict(scope["headers"]).get(b"content-type", b"").decode("latin-1")
+        if content_type.startswith("application/x-www-form-urlencoded"):
+            values = parse_qs(body.decode("utf-8", "replace")).get(self.field_name)
+            return values[0] if values else None
+        if content_type.startswith("multipart/form-data"):
+            replay, _ = _replaying(body)
+            form = await Request(scope, replay).form()
+            try:
+                value = form.get(self.field_name)
+                return value if isinstance(value, str) else None
+            finally:
+                await form.close()
+        return None
+
+
+async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    replay, _ = _replaying(body, receive)
+    return body, replay
+
+
+def _replaying(
+    body: bytes, then: Receive | None = None
+) -> tuple[Callable[[], Awaitable[Message]], None]:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        if then is not None:
+            return await then()
+        return {"type": "http.disconnect"}
+
+    return replay, None
+
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+)
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy and friends on every response; HSTS when served over HTTPS."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("x-content-type-options", "nosniff")
+                headers.setdefault("referrer-policy", "same-origin")
+                headers.setdefault("x-frame-options", "DENY")
+                if not _DOCS.match(path):
+                    headers.setdefault("content-security-policy", CSP)
+                if scope.get("scheme") == "https":
+                    headers.setdefault("strict-transport-security", "max-age=31536000")
+                if not path.startswith("/static/"):
+                    headers.setdefault("cache-control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+_DOCS = re.compile(r"^/(docs|redoc)")

@@ -1,0 +1,122 @@
+"""Account administration and the audit log (admins only)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from bedside.db.tables import UserRole
+from bedside.errors import PermissionDenied
+from bedside.services import accounts, audit
+from bedside.web.deps import AdminUser, SessionDep, client_ip
+from bedside.web.templating import render
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+
+AUDIT_PAGE = 50
+
+
+def _users_page(
+    request: Request, session: Any, admin: Any, *, message: str | None = None,
+    error: str | None = None, status_code: int = 200,
+) -> Any:
+    return render(
+        request, "admin/users.html",
+        {"users": accounts.list_users(session, admin), "roles": [r.value for r in UserRole],
+         "message": message, "error": error},
+        status_code=status_code,
+    )
+
+
+@router.get("/users")
+def users(request: Request, session: SessionDep, admin: AdminUser) -> Any:
+    """Every account of the organisation, with create, reset and disable forms."""
+    return _users_page(request, session, admin)
+
+
+@router.post("/users")
+def create_user(
+    request: Request,
+    session: SessionDep,
+    admin: AdminUser,
+    email: Annotated[str, Form(max_length=320)],
+    display_name: Annotated[str, Form(max_length=200)],
+    role: Annotated[UserRole, Form()],
+    password: Annotated[str, Form(max_length=1024)],
+) -> Any:
+    """Create an account in the admin's organisation."""
+    try:
+        accounts.create_user(
+            session, admin, organisation_id=admin.organisation_id, email=email,
+            display_name=display_name, role=role, password=password, ip=client_ip(request),
+        )
+    except PermissionDenied as error:
+        session.rollback()
+        return _users_page(request, session, admin, error=str(error), status_code=400)
+    return _users_page(request, session, admin, message=f"Account {email.strip().lower()} created.")
+
+
+@router.post("/users/{user_id}/password")
+def reset_password(
+    request: Request,
+    session: SessionDep,
+    admin: AdminUser,
+    user_id: int,
+    new_password: Annotated[str, Form(max_length=1024)],
+) -> Any:
+    """Set a new password, unlock the account and end its sessions."""
+    try:
+        user = accounts.reset_password(session, admin, user_id, new_password, ip=client_ip(request))
+    except PermissionDenied as error:
+        session.rollback()
+        return _users_page(request, session, admin, error=str(error), status_code=400)
+    return _users_page(request, session, admin, message=f"Password of {user.email} reset.")
+
+
+@router.post("/users/{user_id}/active")
+def set_active(
+    request: Request,
+    session: SessionDep,
+    admin: AdminUser,
+    user_id: int,
+    active: Annotated[bool, Form()],
+) -> Any:
+    """Enable or disable an account."""
+    try:
+        accounts.set_active(session, admin, user_id, active, ip=client_ip(request))
+    except PermissionDenied as error:
+        session.rollback()
+        return _users_page(request, session, admin, error=str(error), status_code=400)
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.get("/audit")
+def audit_log(
+    request: Request, session: SessionDep, admin: AdminUser, page: int = 1, action: str = ""
+) -> Any:
+    """The audit trail, newest first, filterable by action."""
+    page = max(1, min(page, 100_000))
+    events = audit.events(
+        session, offset=(page - 1) * AUDIT_PAGE, limit=AUDIT_PAGE + 1, action=action or None
+    )
+    audit.record(session, admin, "audit.view", "audit_events", ip=client_ip(request))
+    session.commit()
+    return render(
+        request, "admin/audit.html",
+        {"events": events[:AUDIT_PAGE], "more": len(events) > AUDIT_PAGE, "number": page,
+         "action": action},
+    )
+
+
+@router.get("/audit.csv")
+def audit_export(request: Request, session: SessionDep, admin: AdminUser) -> Response:
+    """Download the whole audit trail as CSV (the export itself is audited first)."""
+    audit.record(session, admin, "audit.export", "audit_events", ip=client_ip(request))
+    session.commit()
+    return Response(
+        audit.export_csv(session),
+        media_type="text/csv",
+        headers={"content-disposition": 'attachment; filename="bedside-audit.csv"'},
+    )

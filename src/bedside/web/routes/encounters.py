@@ -1,0 +1,125 @@
+"""Encounter pages: list, upload, report, share, and exports (HTML report, analysis JSON)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+
+from bedside.db.tables import User
+from bedside.errors import FormatError, PermissionDenied
+from bedside.services import access, encounters
+from bedside.web.deps import CurrentUser, SessionDep, client_ip, require_roles
+from bedside.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+Uploader = Annotated[User, Depends(require_roles(*access.UPLOAD_ROLES))]
+PAGE = 20
+
+
+@router.get("/encounters")
+def list_encounters(request: Request, session: SessionDep, user: CurrentUser, page: int = 1) -> Any:
+    """The encounters you may open; htmx asks for just the rows of the next page."""
+    page = max(1, min(page, 10_000))
+    result = encounters.list_page(
+        session, user, offset=(page - 1) * PAGE, limit=PAGE, ip=client_ip(request)
+    )
+    context = {"page": result, "number": page, "more": result.offset + PAGE < result.total}
+    if request.headers.get("hx-request"):
+        return render(request, "_fragments/encounter_rows.html", context)
+    return render(request, "encounters/list.html", context)
+
+
+@router.get("/encounters/new")
+def upload_form(request: Request, user: Uploader) -> Any:
+    """The upload form."""
+    return render(request, "encounters/new.html", {"error": None, "limit": encounters.MAX_UPLOAD_BYTES})
+
+
+@router.post("/encounters")
+async def upload(
+    request: Request,
+    session: SessionDep,
+    user: Uploader,
+    files: Annotated[list[UploadFile], File()],
+    title: Annotated[str, Form(max_length=200)] = "",
+    patient_email: Annotated[str, Form(max_length=320)] = "",
+) -> Any:
+    """Read, analyse and store the upload; a reader's error is shown on the form, nothing stored."""
+    uploads = [encounters.Upload(name=f.filename or "upload", data=await f.read()) for f in files]
+    try:
+        encounter = encounters.upload(
+            session, user, uploads, pipeline=request.app.state.pipeline, title=title,
+            patient_email=patient_email, ip=client_ip(request),
+        )
+    except (FormatError, PermissionDenied) as error:
+        session.rollback()
+        return render(
+            request, "encounters/new.html",
+            {"error": str(error), "limit": encounters.MAX_UPLOAD_BYTES, "title": title,
+             "patient_email": patient_email},
+            status_code=400,
+        )
+    return RedirectResponse(f"/encounters/{encounter.id}", status_code=303)
+
+
+@router.get("/encounters/{encounter_id}")
+def report(request: Request, session: SessionDep, user: CurrentUser, encounter_id: int) -> Any:
+    """The encounter report: score, balance, opportunities and the labelled transcript."""
+    encounter = encounters.get(session, user, encounter_id, ip=client_ip(request))
+    return render(
+        request, "encounters/report.html",
+        {"encounter": encounter, "analysis": encounter.analysis,
+         "can_share": access.can_share(user, encounter), "shared": None, "share_error": None},
+    )
+
+
+@router.post("/encounters/{encounter_id}/share")
+def share(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    encounter_id: int,
+    email: Annotated[str, Form(max_length=320)],
+) -> Any:
+    """Share with a colleague; htmx swaps in just the share box."""
+    shared, error, status = None, None, 200
+    try:
+        shared = encounters.share(session, user, encounter_id, email, ip=client_ip(request))
+    except PermissionDenied as denied:
+        error, status = str(denied), 400
+    context = {"encounter_id": encounter_id, "shared": shared, "share_error": error,
+               "can_share": True}
+    if request.headers.get("hx-request"):
+        return render(request, "_fragments/share.html", context, status_code=status)
+    if error:
+        return render(request, "error.html", {"status": status, "message": error}, status_code=status)
+    return RedirectResponse(f"/encounters/{encounter_id}", status_code=303)
+
+
+@router.get("/encounters/{encounter_id}/report.html")
+def export_html(request: Request, session: SessionDep, user: CurrentUser, encounter_id: int) -> Any:
+    """Download the self-contained HTML report (audited as an export)."""
+    encounter = encounters.get(session, user, encounter_id, action="export", ip=client_ip(request))
+    html = encounters.export_html(encounter)
+    if html is None:
+        html = render(
+            request, "encounters/standalone.html",
+            {"encounter": encounter, "analysis": encounter.analysis},
+        ).body.decode()
+    return HTMLResponse(
+        html,
+        headers={"content-disposition": f'attachment; filename="encounter-{encounter.id}.html"'},
+    )
+
+
+@router.get("/encounters/{encounter_id}/analysis.json")
+def export_json(request: Request, session: SessionDep, user: CurrentUser, encounter_id: int) -> Any:
+    """Download the analysis JSON (`bedside.analysis/1`), audited as an export."""
+    encounter = encounters.get(session, user, encounter_id, action="export", ip=client_ip(request))
+    return JSONResponse(
+        encounter.analysis,
+        headers={"content-disposition": f'attachment; filename="encounter-{encounter.id}.json"'},
+    )
