@@ -19,27 +19,26 @@ from bedside.errors import BedsideError
 
 FORMATS = ("json", "jsonl", "html", "text")
 
-HELP = """Analyse consultations: cues, responses, empathy, talk time, a compassion score.
-
-INPUT is a transcript file, a directory (every supported file in it), or '-' for stdin
-(say which format with --input-format). Formats: json (one document; an array for several
-conversations), jsonl (one analysis a line, input order), html (a self-contained report;
-for several conversations give --out a directory and get one DIR/<id>.html each), text
-(a summary for the terminal). Default: text on a terminal, json otherwise (or from the
---out suffix).
-
---merge makes the named files one conversation on one timeline. With a directory, files are
-grouped by their stem without its last '_part' (day1_consultation01_doctor.TextGrid +
-day1_consultation01_patient.TextGrid -> conversation 'day1_consultation01').
-
-Batches: --format jsonl --out results.jsonl resumes (conversations whose id is already in
-the file are skipped; a torn last line from a crash is removed and redone); --summary writes one
-CSV row per conversation; --workers N uses N local processes; --dask local|tcp://host:8786 runs
-on a Dask cluster. A bad file is reported and skipped.
-
-Exit status: 0 success, 2 bad input or usage (one 'bedside: error: FILE:LINE: ...' line per
-bad input; the good inputs are still analysed), 1 internal error.
-"""
+HELP = "\n\n".join(
+    (
+        "Analyse consultations: cues and responses, empathy, talk time, a compassion score.",
+        "INPUT is a transcript file, a directory (every supported file in it), or '-' for stdin "
+        "(say which format with --input-format).",
+        "Formats: json (one document; an array for several conversations), jsonl (one analysis a "
+        "line, in input order), html (a self-contained report; for several conversations give "
+        "--out a directory and get DIR/<id>.html for each), text (a terminal summary). Default: "
+        "the --out suffix, else text on a terminal and json otherwise.",
+        "--merge makes the named files one conversation on one timeline. With a directory, files "
+        "are grouped by their stem without its last '_part': day1_consultation01_doctor.TextGrid "
+        "and day1_consultation01_patient.TextGrid become conversation 'day1_consultation01'.",
+        "Batches: with --format jsonl --out results.jsonl a rerun resumes (conversations whose id "
+        "is already in the file are skipped; a torn last line left by a crash is removed and "
+        "redone). --summary writes one CSV row per conversation. --workers N runs N local "
+        "processes; --dask local or --dask tcp://host:8786 runs on a Dask cluster.",
+        "Exit status: 0 success; 2 bad input or usage (one 'bedside: error: FILE:LINE: ...' line "
+        "per bad input, the good inputs are still analysed); 1 internal error.",
+    )
+)
 
 
 def _batch() -> Any:
@@ -49,7 +48,7 @@ def _batch() -> Any:
 
 def analyze(
     inputs: Annotated[
-        list[str], typer.Argument(metavar="INPUT...", help="Files, directories, or '-' (stdin).")
+        list[str], typer.Argument(metavar="INPUT", help="Files, directories, or '-' (stdin).")
     ],
     output_format: Annotated[
         str | None,
