@@ -1,0 +1,90 @@
+"""`bedside analyze` with the real engine (and the models when they are installed), end to end."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+engine = pytest.importorskip("bedside.engine")
+if not hasattr(engine, "analyse"):
+    pytest.skip("bedside.engine.analyse has not landed yet", allow_module_level=True)
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "data" / "samples" / "primock57"
+PAIR = [
+    str(SAMPLES / "day1_consultation01_doctor.TextGrid"),
+    str(SAMPLES / "day1_consultation01_patient.TextGrid"),
+]
+
+
+def _bedside(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    code = "from bedside.cli.main import main; main()"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_contract_done_when_command_on_the_bundled_pair() -> None:
+    """issue 3: `bedside analyze <doctor> <patient> --merge --format json` gives valid analysis JSON."""
+    result = _bedside("analyze", *PAIR, "--merge", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["schema"] == "bedside.analysis/1"
+    for key in ("id", "turns", "metrics", "opportunities", "score"):
+        assert key in document
+    metrics = document["metrics"]
+    assert metrics["talk_time_basis"] == "seconds"
+    shares = metrics["talk_time_share"]
+    assert set(shares) >= {"clinician", "patient"}
+    assert sum(shares.values()) == pytest.approx(1.0, abs=1e-6)
+    # talk-time share is summed durations over all roles (contract), checked from the turns
+    spoken: dict[str, float] = {}
+    for turn in document["turns"]:
+        spoken[turn["role"]] = spoken.get(turn["role"], 0.0) + turn["end"] - turn["start"]
+        for key in (
+            "index",
+            "speaker",
+            "role",
+            "text",
+            "start",
+            "end",
+            "emotions",
+            "emotion_scores",
+            "cue",
+            "empathy",
+            "rationales",
+            "question",
+            "reflection",
+        ):
+            assert key in turn
+    for role, seconds in spoken.items():
+        assert shares[role] == pytest.approx(seconds / sum(spoken.values()), abs=1e-3)
+
+
+def test_html_report_of_the_pair_without_models(tmp_path: Path) -> None:
+    page = tmp_path / "report.html"
+    result = _bedside("analyze", *PAIR, "--merge", "--no-models", "--out", str(page))
+    assert result.returncode == 0, result.stderr
+    html = page.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "Who spoke when" in html
+    assert "http://" not in html and "https://" not in html
+
+
+def test_bad_file_in_a_real_batch(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.vtt"
+    bad.write_text("WEBVTT\n\n00:00:01.000 --> nonsense\n<v Dr>Hi\n")
+    result = _bedside("analyze", str(bad), PAIR[0], "--no-models", "--format", "jsonl")
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("bedside: error:")]
+    assert len(errors) == 1 and errors[0].startswith(f"bedside: error: {bad}:")
+    assert "Traceback" not in result.stderr
+    assert len(result.stdout.splitlines()) == 1
