@@ -65,8 +65,8 @@ def text_renderable(report: AnalysisReport, *, missed_limit: int = 5) -> Rendera
         score.add_column("value", justify="right")
         score.add_column("details", style="dim")
         for component in view.components:
-            details = "; ".join(f"{k}: {v}" for k, v in component.details)
-            score.add_row(component.name, component.value, _clip(details, 80))
+            details = component.why or "; ".join(f"{k}: {v}" for k, v in component.details)
+            score.add_row(component.name, component.value, _clip(details, 90))
         parts.append(score)
     missed = [c for c in view.cards if c.response == "missed"]
     for card in missed[:missed_limit]:

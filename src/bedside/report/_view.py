@@ -171,12 +171,15 @@ class OpportunityCard:
 
 @dataclass(frozen=True)
 class Component:
-    """One line of the score breakdown."""
+    """One line of the score breakdown: its points, how full its bar is, why, and which turns."""
 
     name: str
     value: str
     fraction: float | None
     details: tuple[tuple[str, str], ...]
+    why: str | None = None
+    turns: tuple[int, ...] = ()
+    applies: bool = True
 
 
 @dataclass
@@ -217,6 +220,26 @@ def _fmt(value: Any) -> str:
     if isinstance(value, Mapping):
         return "; ".join(f"{_humanise(str(k))} {_fmt(v)}" for k, v in value.items())
     return str(value)
+
+
+def _brief(value: Any) -> str:
+    """A metric fit for one line: long lists become their count, nested records their size."""
+    if isinstance(value, list | tuple) and (
+        len(value) > 4 or any(isinstance(v, Mapping) for v in value)
+    ):
+        return f"{len(value)}"
+    if isinstance(value, Mapping) and any(
+        isinstance(v, Mapping | list | tuple) for v in value.values()
+    ):
+        return (
+            "; ".join(
+                f"{_humanise(str(k))} {_brief(v)}"
+                for k, v in value.items()
+                if not isinstance(v, Mapping)
+            )
+            or f"{len(value)} items"
+        )
+    return _fmt(value)
 
 
 def _humanise(key: str) -> str:
@@ -467,9 +490,43 @@ def _card(report: AnalysisReport, opportunity: Opportunity) -> OpportunityCard:
     )
 
 
+def _explained(name: str, part: Mapping[str, Any]) -> Component:
+    """A component with the engine's breakdown: 0–1 value, applied weight, points, turns, why."""
+    applies = bool(part.get("applies", True))
+    points = part.get("points")
+    applied = part.get("applied_weight")
+    value = part.get("value")
+    if not applies or points is None:
+        shown = "does not apply"
+    elif isinstance(applied, int | float):
+        shown = f"{_fmt(points)} of {_fmt(round(100 * applied, 1))} pts"
+    else:
+        shown = f"{_fmt(points)} pts"
+    turns = tuple(int(t) for t in part.get("turns") or () if isinstance(t, int))
+    details = []
+    if isinstance(part.get("weight"), int | float):
+        details.append(("Weight", _fmt(part["weight"])))
+    return Component(
+        name=_humanise(name),
+        value=shown,
+        fraction=max(0.0, min(1.0, float(value)))
+        if isinstance(value, int | float) and applies
+        else None,
+        details=tuple(details),
+        why=str(part["why"]) if part.get("why") else None,
+        turns=turns,
+        applies=applies,
+    )
+
+
 def _components(report: AnalysisReport) -> list[Component]:
+    breakdown: Mapping[str, Any] = getattr(report.score, "breakdown", None) or {}
     out = []
     for name, value in report.score.components.items():
+        part = breakdown.get(name)
+        if isinstance(part, Mapping):
+            out.append(_explained(str(name), part))
+            continue
         fraction: float | None = None
         details: list[tuple[str, str]] = []
         shown = value
@@ -539,7 +596,7 @@ def build_view(report: AnalysisReport) -> ReportView:
         ("First interruption", clock(metrics.first_interruption_s)),
         ("Talk time measured in", metrics.talk_time_basis),
     ]
-    facts += [(_humanise(str(k)), _fmt(v)) for k, v in metrics.extra.items()]
+    facts += [(_humanise(str(k)), _brief(v)) for k, v in metrics.extra.items() if v is not None]
     counts = {"explored": 0, "acknowledged": 0, "missed": 0}
     for opportunity in report.opportunities:
         counts[opportunity.response] = counts.get(opportunity.response, 0) + 1
