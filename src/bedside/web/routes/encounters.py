@@ -89,7 +89,7 @@ def share(
     try:
         shared = encounters.share(session, user, encounter_id, email, ip=client_ip(request))
     except PermissionDenied as denied:
-        error, status = str(denied), 400
+        error, status = str(denied), 403
     context = {"encounter_id": encounter_id, "shared": shared, "share_error": error,
                "can_share": True}
     if request.headers.get("hx-request"):
