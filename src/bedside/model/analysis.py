@@ -69,10 +69,18 @@ class Opportunity(BaseModel, frozen=True, extra="forbid"):
 
 
 class CompassionScore(BaseModel, frozen=True, extra="forbid"):
-    """A 0–100 score with the components (and their weights) that make it."""
+    """A 0–100 score with the components (and their weights) that make it.
+
+    `components` maps each component to the points it adds (None when it does not apply);
+    `weights` are the configured weights; `breakdown` explains each component: its 0–1 value,
+    the weight applied once components that do not apply are left out, the turns that drove
+    it, and a sentence saying why.
+    """
 
     compassion: int | None
     components: Mapping[str, Any] = Field(default_factory=dict)
+    weights: Mapping[str, float] = Field(default_factory=dict)
+    breakdown: Mapping[str, Any] = Field(default_factory=dict)
 
 
 class AnalysisReport(BaseModel, frozen=True, extra="forbid"):

@@ -1,0 +1,380 @@
+"""`analyse`: one conversation in, the whole `bedside.analysis/1` report out. Pure.
+
+No files, clock, network, globals or printing: the ruleset is loaded once at import (or passed in
+the config), and the language models arrive as a `TurnLabeller`. That is what lets the batch
+layer ship this function to Dask workers unchanged and get the same answer everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, TypeVar
+
+from bedside.engine._clinician import ClinicianFeatures, clinician_features
+from bedside.engine._cues import Cue, detect_cue
+from bedside.engine._readability import readability_grade
+from bedside.engine._responses import group_cues, judge_response, response_window
+from bedside.engine._rules import RuleSet, load_ruleset
+from bedside.engine._score import ScoreInputs, compassion_score
+from bedside.engine._suggestions import suggest
+from bedside.engine._text import is_backchannel
+from bedside.engine._timing import timing_metrics
+from bedside.errors import ModelError
+from bedside.model import (
+    AnalysisReport,
+    Conversation,
+    EmotionLabel,
+    EmpathyLabel,
+    MICode,
+    Opportunity,
+    Role,
+    Turn,
+    TurnAnalysis,
+    TurnLabeller,
+)
+
+__all__ = ["DEFAULT_RULES", "AnalysisConfig", "analyse"]
+
+DEFAULT_RULES: RuleSet = load_ruleset("en", "v1")
+"""The shipped English ruleset, compiled once when the engine is imported."""
+
+_LISTENERS = (Role.PATIENT, Role.FAMILY)
+_CONTEXT_CHARS = 1000
+_T = TypeVar("_T")
+
+try:
+    _VERSION = version("bedside")
+except PackageNotFoundError:  # a source tree that was never installed
+    _VERSION = "0.0.0"
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """Settings of one analysis; immutable, so one default instance is safe to share.
+
+    Attributes:
+        rules: the compiled ruleset (default: the shipped English `bedside.en.v1`).
+        cue_emotion_threshold: the emotion model's probability of fear, sadness, anger or
+            disgust that makes a patient turn a cue even when no rule matched.
+        response_window: how many substantive clinician turns after a cue (before the patient
+            speaks again) may count as its response.
+        emotion_roles: whose turns the emotion model labels. All roles by default, so every
+            turn's `emotions` is filled; ("patient", "family") halves the model's work.
+    """
+
+    rules: RuleSet = field(default=DEFAULT_RULES, repr=False)
+    cue_emotion_threshold: float = 0.5
+    response_window: int = 2
+    emotion_roles: tuple[str, ...] = ("clinician", "patient", "family", "other")
+
+
+@dataclass(frozen=True)
+class _ModelLabels:
+    emotions: dict[int, EmotionLabel]
+    empathy: dict[int, EmpathyLabel]
+    mi: dict[int, MICode]
+
+
+def _context(turns: Sequence[Turn], index: int, backchannels: frozenset[str]) -> str:
+    """The patient/family speech a clinician turn answers: their last run of turns before it."""
+    collected: list[str] = []
+    for position in range(index - 1, -1, -1):
+        turn = turns[position]
+        if turn.role in _LISTENERS:
+            collected.append(turn.text)
+        elif (
+            collected
+            and turn.role is Role.CLINICIAN
+            and not is_backchannel(turn.text, backchannels)
+        ):
+            break
+    text = " ".join(reversed(collected))
+    return text[-_CONTEXT_CHARS:]
+
+
+def _checked(found: Sequence[_T], expected: int, method: str) -> Sequence[_T]:
+    if len(found) != expected:
+        raise ModelError(
+            f"the labeller's {method}() returned {len(found)} labels for {expected} texts; "
+            "a labeller must return exactly one label per text"
+        )
+    return found
+
+
+def _label(
+    turns: Sequence[Turn], labeller: TurnLabeller | None, config: AnalysisConfig
+) -> _ModelLabels:
+    """Call the labeller once per method for the whole conversation (batched, so it is fast)."""
+    if labeller is None:
+        return _ModelLabels({}, {}, {})
+    backchannels = config.rules.backchannels
+    emotion_turns = [i for i, t in enumerate(turns) if t.role.value in config.emotion_roles]
+    clinician_turns = [i for i, t in enumerate(turns) if t.role is Role.CLINICIAN]
+    emotions: dict[int, EmotionLabel] = {}
+    if emotion_turns:
+        found = labeller.emotions([turns[i].text for i in emotion_turns])
+        emotions = dict(
+            zip(emotion_turns, _checked(found, len(emotion_turns), "emotions"), strict=True)
+        )
+    empathy: dict[int, EmpathyLabel] = {}
+    mi: dict[int, MICode] = {}
+    if clinician_turns:
+        contexts = [_context(turns, i, backchannels) for i in clinician_turns]
+        responses = [turns[i].text for i in clinician_turns]
+        found_empathy = _checked(labeller.empathy(contexts, responses), len(responses), "empathy")
+        found_mi = _checked(labeller.mi_codes(contexts, responses), len(responses), "mi_codes")
+        empathy = dict(zip(clinician_turns, found_empathy, strict=True))
+        mi = dict(zip(clinician_turns, found_mi, strict=True))
+    return _ModelLabels(emotions, empathy, mi)
+
+
+def _mi_ratios(
+    features: dict[int, ClinicianFeatures], labels: _ModelLabels, modelled: bool
+) -> dict[str, Any]:
+    """MITI-style summary ratios: reflections per question, % open questions, % complex."""
+    questions: list[str | None]
+    reflections: list[str | None]
+    if modelled:
+        questions = [labels.mi[i].question for i in features if i in labels.mi]
+        reflections = [labels.mi[i].reflection for i in features if i in labels.mi]
+    else:
+        questions = [f.question for f in features.values()]
+        reflections = ["unknown" if f.reflect else None for f in features.values()]
+    asked = [q for q in questions if q is not None]
+    reflected = [r for r in reflections if r is not None]
+    open_count = sum(1 for q in asked if q == "open")
+    complex_count = sum(1 for r in reflected if r == "complex")
+    return {
+        "basis": "model" if modelled else "rules",
+        "questions": len(asked),
+        "open_questions": open_count,
+        "closed_questions": len(asked) - open_count,
+        "reflections": len(reflected),
+        "complex_reflections": complex_count if modelled else None,
+        "reflection_to_question": round(len(reflected) / len(asked), 3) if asked else None,
+        "percent_open_questions": round(100.0 * open_count / len(asked), 1) if asked else None,
+        "percent_complex_reflections": round(100.0 * complex_count / len(reflected), 1)
+        if modelled and reflected
+        else None,
+    }
+
+
+def _is_empathic(index: int, found: ClinicianFeatures, labels: _ModelLabels) -> bool:
+    by_rules = found.acknowledge or found.reflect or found.explore or bool(found.nurse)
+    label = labels.empathy.get(index)
+    by_model = label is not None and any(level >= 1 for level in label.levels.values())
+    return by_rules or by_model
+
+
+def analyse(
+    conv: Conversation,
+    *,
+    labeller: TurnLabeller | None = None,
+    config: AnalysisConfig = AnalysisConfig(),  # frozen, so safe to share
+) -> AnalysisReport:
+    """Analyse one consultation: timing, cues and responses, empathy, structure, clarity, score.
+
+    Args:
+        conv: the consultation, turns in time order.
+        labeller: the language models (emotions, EPITOME empathy, MITI codes). Without one, the
+            model fields of every turn are null and the rule-based parts still work.
+        config: ruleset and thresholds.
+
+    Returns:
+        The report; `report.to_json()` is the contract's `bedside.analysis/1` document.
+
+    Raises:
+        ModelError: the labeller returned the wrong number of labels.
+    """
+    rules = config.rules
+    turns = conv.turns
+    labels = _label(turns, labeller, config)
+    modelled = labeller is not None
+
+    metrics = timing_metrics(conv, rules)
+
+    features: dict[int, ClinicianFeatures] = {
+        i: clinician_features(t.text, rules)
+        for i, t in enumerate(turns)
+        if t.role is Role.CLINICIAN
+    }
+    cues: dict[int, Cue] = {}
+    for index, turn in enumerate(turns):
+        if turn.role not in _LISTENERS:
+            continue
+        emotion = labels.emotions.get(index)
+        cue = detect_cue(
+            turn.text,
+            rules,
+            emotion_scores=emotion.scores if emotion else None,
+            threshold=config.cue_emotion_threshold,
+        )
+        if cue is not None:
+            cues[index] = cue
+
+    opportunities: list[Opportunity] = []
+    response_of: dict[int, str] = {}
+    for group in group_cues(turns, cues, rules.backchannels):
+        window = response_window(turns, group.turns[-1], rules.backchannels, config.response_window)
+        judged = judge_response(group, window, turns, features, labels.empathy, labels.mi)
+        suggestion = (
+            suggest(group.cue, rules, turn_index=group.turns[0])
+            if judged.response == "missed"
+            else None
+        )
+        if judged.turn is not None:
+            response_of.setdefault(judged.turn, judged.response)
+        opportunities.append(
+            Opportunity(
+                cue_turn=group.turns[0],
+                response_turn=judged.turn,
+                response=judged.response,
+                suggestion=suggestion,
+                extra={
+                    "cue_turns": list(group.turns),
+                    "cue_kind": group.cue.kind,
+                    "cue_category": group.cue.category,
+                    "cue_vrcodes": group.cue.vrcodes,
+                    "emotion": group.cue.emotion,
+                    "topic": group.cue.bare,
+                    "reason": judged.reason,
+                    "evidence": list(judged.evidence),
+                    "flags": list(judged.flags),
+                    "window": list(window),
+                    "suggestion_source": "template" if suggestion else None,
+                },
+            )
+        )
+
+    analysed = [
+        _turn_analysis(index, turn, features.get(index), cues.get(index), labels, response_of)
+        for index, turn in enumerate(turns)
+    ]
+
+    clinician_indices = sorted(features)
+    clinician_text = " ".join(turns[i].text for i in clinician_indices)
+    clinician_words = sum(turns[i].words for i in clinician_indices)
+    grade = readability_grade(clinician_text) if clinician_indices else None
+    jargon_found = [(i, j) for i in clinician_indices for j in features[i].jargon]
+    unexplained = [(i, j) for i, j in jargon_found if not j["explained"]]
+    agenda = [i for i in clinician_indices if features[i].agenda_setting]
+    summaries = [i for i in clinician_indices if features[i].summary]
+    teach_back = [i for i in clinician_indices if features[i].teach_back]
+    empathic = [i for i in clinician_indices if _is_empathic(i, features[i], labels)]
+    counts = {
+        k: sum(1 for o in opportunities if o.response == k)
+        for k in ("explored", "acknowledged", "missed")
+    }
+
+    share = metrics.talk_time_share
+    listener_share = (
+        sum(share.get(r.value, 0.0) for r in _LISTENERS)
+        if any(t.role in _LISTENERS for t in turns)
+        else None
+    )
+    score = compassion_score(
+        ScoreInputs(
+            opportunities=opportunities,
+            clinician_turns=clinician_indices,
+            empathic_turns=empathic,
+            empathy_basis="rules and model" if modelled else "rules",
+            patient_share=listener_share,
+            interruption_turns=metrics.extra.get("interruption_turns"),
+            duration_s=metrics.extra.get("duration_s"),
+            agenda_turns=agenda,
+            summary_turns=summaries,
+            teach_back_turns=teach_back,
+            clinician_grade=grade,
+            clinician_words=clinician_words,
+            unexplained_jargon_turns=sorted({i for i, _ in unexplained}),
+            unexplained_jargon=len(unexplained),
+        ),
+        rules.score,
+    )
+
+    metrics_extra = dict(metrics.extra)
+    metrics_extra.update(
+        {
+            "cues": len(cues),
+            "opportunities": len(opportunities),
+            "responses": counts,
+            "mi": _mi_ratios(features, labels, modelled),
+            "nurse": {
+                name: [i for i in clinician_indices if name in features[i].nurse]
+                for name in ("name", "understand", "respect", "support", "explore")
+            },
+            "agenda_setting_turns": agenda,
+            "summary_turns": summaries,
+            "teach_back_turns": teach_back,
+            "clinician_readability_grade": grade,
+            "jargon": {
+                "count": len(jargon_found),
+                "unexplained": len(unexplained),
+                "per_100_words": round(100.0 * len(jargon_found) / clinician_words, 2)
+                if clinician_words
+                else None,
+                "terms": sorted({j["term"] for _, j in jargon_found}),
+                "source": rules.jargon_source,
+                "licence": rules.jargon_licence,
+            },
+        }
+    )
+    return AnalysisReport(
+        id=conv.id,
+        turns=tuple(analysed),
+        metrics=metrics.model_copy(update={"extra": metrics_extra}),
+        opportunities=tuple(opportunities),
+        score=score,
+        source=conv.source,
+        ruleset=rules.name,
+        bedside_version=_VERSION,
+        extra={"labeller": "model" if modelled else None},
+    )
+
+
+def _turn_analysis(
+    index: int,
+    turn: Turn,
+    found: ClinicianFeatures | None,
+    cue: Cue | None,
+    labels: _ModelLabels,
+    response_of: dict[int, str],
+) -> TurnAnalysis:
+    emotion = labels.emotions.get(index)
+    empathy = labels.empathy.get(index)
+    mi = labels.mi.get(index)
+    listener = turn.role in _LISTENERS
+    extra: dict[str, Any] = {
+        "cue_detail": cue.to_json(turn.text) if cue else None,
+        "response_to_cue": response_of.get(index),
+        "nurse": None,
+        "agenda_setting": None,
+        "teach_back": None,
+        "summary": None,
+        "premature_reassurance": None,
+        "advice": None,
+        "question_rule": None,
+        "jargon": None,
+        "readability_grade": None,
+    }
+    if found is not None:
+        extra.update(found.to_json())
+    return TurnAnalysis(
+        index=index,
+        speaker=turn.speaker.name,
+        role=turn.role,
+        text=turn.text,
+        start=turn.start,
+        end=turn.end,
+        emotions=emotion.emotions if emotion else None,
+        emotion_scores=dict(emotion.scores) if emotion else None,
+        cue=(cue is not None) if listener else None,
+        empathy=dict(empathy.levels) if empathy else None,
+        rationales={k: tuple(v) for k, v in empathy.rationales.items()} if empathy else None,
+        question=mi.question if mi else None,
+        reflection=mi.reflection if mi else None,
+        tags=turn.tags,
+        extra=extra,
+    )

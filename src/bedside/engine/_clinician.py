@@ -1,0 +1,166 @@
+"""What a clinician turn does, by rule: explores, reflects, acknowledges, reassures, advises,
+structures the consultation (agenda, summary, teach-back), NURSE statements, jargon, questions.
+
+These rules need no model, so the engine gives a useful analysis of a typed transcript on any
+machine; the models of `bedside.nlp` add EPITOME levels and MITI codes on top.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from bedside.engine._readability import readability_grade
+from bedside.engine._rules import RuleSet
+from bedside.engine._text import FILLERS, match_form, words_of
+
+__all__ = ["ClinicianFeatures", "clinician_features", "question_type"]
+
+_QUESTION = re.compile(r"[^.?!]*\?")
+_LEADING = re.compile(
+    r"^(?:\s|,|-|\b(?:okay|ok|and|so|right|well|now|fine|alright|um|uh|er|erm|good|great|yeah|"
+    r"yes|sure|then|also|just|but)\b)+"
+)
+_IMPERATIVE_OPEN = re.compile(
+    r"(?:^|[.!?]\s*)(?:tell me|describe|talk me through|walk me through)\b"
+)
+_EXPLAINED = re.compile(
+    r"^\W{0,3}(?:which|that|this)? ?(?:means|is|are|meaning|in other words|i\.e\.)\b"
+)
+_MIN_GRADED_WORDS = 5
+_SENTENCE_END = re.compile(r"[.?!]")
+
+
+@dataclass(frozen=True)
+class ClinicianFeatures:
+    """Rule findings for one clinician turn; `evidence` keeps the matched phrases per finding."""
+
+    explore: bool
+    reflect: bool
+    acknowledge: bool
+    reassurance: bool
+    advice: bool
+    nurse: tuple[str, ...]
+    agenda_setting: bool
+    teach_back: bool
+    summary: bool
+    question: Literal["open", "closed"] | None
+    jargon: tuple[dict[str, Any], ...]
+    readability_grade: float | None
+    evidence: dict[str, list[str]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The turn-level keys this adds to the analysis (flattened into the turn's JSON)."""
+        return {
+            "nurse": list(self.nurse),
+            "agenda_setting": self.agenda_setting,
+            "teach_back": self.teach_back,
+            "summary": self.summary,
+            "premature_reassurance": self.reassurance,
+            "advice": self.advice,
+            "question_rule": self.question,
+            "jargon": [dict(j) for j in self.jargon],
+            "readability_grade": self.readability_grade,
+        }
+
+
+def _find(patterns: Sequence[re.Pattern[str]], form: str) -> list[str]:
+    found = []
+    for pattern in patterns:
+        match = pattern.search(form)
+        if match:
+            found.append(match.group(0))
+    return found
+
+
+def _find_statements(patterns: Sequence[re.Pattern[str]], form: str) -> list[str]:
+    """Matches outside questions: "You feel low." reflects, "Do you feel sick?" asks."""
+    found = []
+    for pattern in patterns:
+        for match in pattern.finditer(form):
+            end = _SENTENCE_END.search(form, match.end())
+            if end is None or end.group(0) != "?":
+                found.append(match.group(0))
+                break
+    return found
+
+
+def _starts(sentence: str, starts: Sequence[str]) -> bool:
+    return any(sentence == s or sentence.startswith(s + " ") for s in starts)
+
+
+def question_type(text: str, rules: RuleSet) -> Literal["open", "closed"] | None:
+    """Open or closed question, by how the question begins (MITI 4.2 idea).
+
+    Open questions invite the patient to talk ("What's been worrying you?", "Tell me more");
+    closed ones ask for a yes, a no or a fact ("Do you smoke?"). A turn with any open question
+    is open. Rules cannot tell that "What side is it?" wants one word; the MI model can.
+    """
+    form = match_form(text)
+    if _IMPERATIVE_OPEN.search(form):
+        return "open"
+    found: Literal["open", "closed"] | None = None
+    for raw in _QUESTION.findall(form):
+        sentence = _LEADING.sub("", raw.strip().rstrip("?")).strip()
+        if not sentence:
+            continue
+        if _starts(sentence, rules.open_starts) and " or " not in sentence:
+            return "open"
+        found = "closed"
+    return found
+
+
+def _jargon(text: str, form: str, rules: RuleSet) -> tuple[dict[str, Any], ...]:
+    found: list[dict[str, Any]] = []
+    for term in rules.jargon:
+        for match in term.pattern.finditer(form):
+            after = form[match.end() : match.end() + 40]
+            explained = term.plain.lower() in form or bool(_EXPLAINED.match(after))
+            found.append(
+                {
+                    "term": term.term,
+                    "text": text[match.start() : match.end()],
+                    "span": [match.start(), match.end()],
+                    "plain": term.plain,
+                    "explained": explained,
+                }
+            )
+    found.sort(key=lambda j: j["span"][0])
+    return tuple(found)
+
+
+def clinician_features(text: str, rules: RuleSet) -> ClinicianFeatures:
+    """Everything the rules find in one clinician turn."""
+    form = match_form(text)
+    evidence = {
+        "explore": _find(rules.explore, form),
+        "reflect": _find_statements(rules.reflect, form),
+        "acknowledge": _find(rules.acknowledge, form),
+        "reassurance": _find(rules.reassurance, form),
+        "advice": _find(rules.advice, form),
+        "agenda_setting": _find(rules.agenda_setting, form),
+        "teach_back": _find(rules.teach_back, form),
+        "summary": _find(rules.summary, form),
+    }
+    nurse = tuple(name for name, patterns in rules.nurse.items() if _find(patterns, form))
+    for name in nurse:
+        evidence[f"nurse_{name}"] = _find(rules.nurse[name], form)
+    spoken = [w for w in words_of(form) if w not in FILLERS]
+    return ClinicianFeatures(
+        explore=bool(evidence["explore"]),
+        reflect=bool(evidence["reflect"]),
+        acknowledge=bool(evidence["acknowledge"])
+        or any(n in nurse for n in ("name", "understand")),
+        reassurance=bool(evidence["reassurance"]),
+        advice=bool(evidence["advice"]),
+        nurse=nurse,
+        agenda_setting=bool(evidence["agenda_setting"]),
+        teach_back=bool(evidence["teach_back"]),
+        summary=bool(evidence["summary"]),
+        question=question_type(text, rules),
+        jargon=_jargon(text, form, rules),
+        readability_grade=readability_grade(text) if len(spoken) >= _MIN_GRADED_WORDS else None,
+        evidence={k: v for k, v in evidence.items() if v},
+    )

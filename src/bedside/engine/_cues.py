@@ -1,0 +1,228 @@
+"""Patient and family cues: the moments a clinician could answer with empathy.
+
+A turn is a cue when a rule from `cues.v1.yaml` matches it (VR-CoDES concerns and cues a-g), or
+when the emotion model is confident it carries fear, sadness, anger or disgust. Rules give the
+reason a coder can check ("scared it's cancer" matched *explicit_fear*); the model catches
+feelings said in words no list foresaw.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bedside.engine._rules import RuleSet
+from bedside.engine._text import match_form, second_person, words_of
+
+__all__ = ["NEGATIVE_EMOTIONS", "Cue", "detect_cue"]
+
+NEGATIVE_EMOTIONS: Mapping[str, str] = {
+    "fear": "fear",
+    "sadness": "sadness",
+    "anger": "anger",
+    "disgust": "distress",
+}
+"""Model emotions that make a cue, and the cue emotion (template family) each maps to."""
+
+_CLAUSE = re.compile(r"[,.;:!?]|\b(?:but|and|because|so)\b")
+_TOPIC_LINKS = ("about", "of", "with", "that", "if", "whether", "because")
+_MAX_TOPIC_WORDS = 8
+_MAX_PHRASE_WORDS = 12
+_FILLER_PHRASES = re.compile(
+    r"\b(?:uh|um|umm|erm|er|like|you know|kind of|sort of|i mean|actually|basically|really|just)\b"
+)
+_CONJUNCTION = re.compile(r"\s+(?:because|but|so|and then|cause|'cause)\s+")
+_DANGLING = frozenset(
+    [
+        "to",
+        "the",
+        "a",
+        "an",
+        "of",
+        "and",
+        "about",
+        "because",
+        "that",
+        "is",
+        "it's",
+        "my",
+        "your",
+        "i",
+        "you",
+        "but",
+        "or",
+        "so",
+        "if",
+        "with",
+        "for",
+        "in",
+        "on",
+        "at",
+        "what",
+        "which",
+        "who",
+        "when",
+        "where",
+        "how",
+        "as",
+        "than",
+        "be",
+        "cannot",
+        "can't",
+        "is",
+        "are",
+        "was",
+        "it",
+    ]
+)
+_IT_CLAUSE = re.compile(r"\bit(?:'s| is| might be| could be| may be)$")
+
+
+@dataclass(frozen=True)
+class Cue:
+    """Why a patient or family turn is an empathic opportunity."""
+
+    kind: str
+    category: str
+    vrcodes: str
+    emotion: str
+    source: str
+    evidence: tuple[tuple[int, int], ...]
+    phrase: str | None
+    bare: str | None
+    topic: str | None
+
+    def to_json(self, text: str) -> dict[str, object]:
+        """The cue as plain JSON for the turn's `cue_detail`."""
+        return {
+            "kind": self.kind,
+            "category": self.category,
+            "vrcodes": self.vrcodes,
+            "emotion": self.emotion,
+            "source": self.source,
+            "evidence": [[s, e] for s, e in self.evidence],
+            "evidence_text": [text[s:e] for s, e in self.evidence],
+            "topic": self.bare,
+        }
+
+
+def _negated(form: str, start: int, rules: RuleSet) -> bool:
+    """True when a negation sits just before the match in the same clause ("I'm not worried")."""
+    before = form[:start]
+    clause = _CLAUSE.split(before)[-1] if before else ""
+    window = words_of(clause)[-rules.negation_window :]
+    return any(word in rules.negation_words or word.endswith("n't") for word in window)
+
+
+def _trim(phrase: str) -> str:
+    """A cue phrase without hesitations, cut at the first comma, at most a dozen words."""
+    cleaned = _FILLER_PHRASES.sub(" ", phrase.split(",")[0])
+    words = cleaned.strip(" ;:-").split()
+    return " ".join(words[:_MAX_PHRASE_WORDS]).rstrip(" ,;:-")
+
+
+def _clean_topic(phrase: str) -> str | None:
+    """The worry in a few words, or None when the transcript is too broken to echo back.
+
+    Spoken words trail off ("because you can't actually think about, uh, what you have to"):
+    echoing that would sound odd, so a topic longer than eight words, or ending on a word that
+    needs more after it ("to", "the", "about"), is dropped and a template without it is used.
+    """
+    words = _CONJUNCTION.split(_trim(phrase))[0].split()
+    if not words or len(words) > _MAX_TOPIC_WORDS or words[-1] in _DANGLING:
+        return None
+    return " ".join(words)
+
+
+def _topic(match: re.Match[str]) -> tuple[str | None, str | None]:
+    """What the worry is about, bare and with its link word, spoken back to the patient.
+
+    "scared it's cancer" gives ("cancer", "that it's cancer"); "worried about my heart" gives
+    ("your heart", "about your heart").
+    """
+    if "topic" not in match.re.groupindex or not match.group("topic"):
+        return None, None
+    bare_text = _clean_topic(match.group("topic"))
+    if bare_text is None or not words_of(bare_text):
+        return None, None
+    bare = second_person(bare_text)
+    lead = match.string[match.start() : match.start("topic")].strip()
+    link = lead.split()[-1] if lead.split() else ""
+    it_clause = _IT_CLAUSE.search(lead)
+    if it_clause:
+        return bare, f"that {it_clause.group(0)} {bare}"
+    if link in _TOPIC_LINKS and link not in {"about", "of", "with"}:
+        return bare, f"{link} {bare}"
+    return bare, f"about {bare}"
+
+
+def detect_cue(
+    text: str,
+    rules: RuleSet,
+    *,
+    emotion_scores: Mapping[str, float] | None = None,
+    threshold: float = 0.5,
+    min_words: int = 3,
+) -> Cue | None:
+    """Find whether a patient or family turn is a cue, and why.
+
+    Args:
+        text: the turn's words.
+        rules: the compiled ruleset.
+        emotion_scores: the emotion model's probabilities for the turn, when a model ran.
+        threshold: the probability of fear, sadness, anger or disgust that makes a cue on its own.
+        min_words: shorter turns ("Yeah.") are never cues from the model alone.
+
+    Returns:
+        The cue, or None. Rules win the category; the model adds itself to `source`.
+    """
+    form = match_form(text)
+    hits: list[tuple[int, int]] = []
+    first: tuple[int, re.Match[str]] | None = None
+    topic_match: re.Match[str] | None = None
+    for position, category in enumerate(rules.cue_categories):
+        for pattern in category.patterns:
+            for match in pattern.finditer(form):
+                if category.negatable and _negated(form, match.start(), rules):
+                    continue
+                hits.append((match.start(), match.end()))
+                if first is None:
+                    first = (position, match)
+                if topic_match is None and "topic" in pattern.groupindex and match.group("topic"):
+                    topic_match = match
+    model_emotion: str | None = None
+    if emotion_scores and len(words_of(form)) >= min_words:
+        best = max(NEGATIVE_EMOTIONS, key=lambda name: emotion_scores.get(name, 0.0))
+        if emotion_scores.get(best, 0.0) >= threshold:
+            model_emotion = NEGATIVE_EMOTIONS[best]
+    if first is None and model_emotion is None:
+        return None
+    evidence = tuple(sorted(set(hits)))
+    if first is None:
+        assert model_emotion is not None
+        return Cue(
+            kind="cue",
+            category="model_emotion",
+            vrcodes="a",
+            emotion=model_emotion,
+            source="model",
+            evidence=(),
+            phrase=None,
+            bare=None,
+            topic=None,
+        )
+    position, match = first
+    category = rules.cue_categories[position]
+    bare, topic = _topic(topic_match) if topic_match is not None else (None, None)
+    return Cue(
+        kind=category.kind,
+        category=category.id,
+        vrcodes=category.vrcodes,
+        emotion=category.emotion,
+        source="rules+model" if model_emotion else "rules",
+        evidence=evidence,
+        phrase=second_person(_trim(match.group(0))),
+        bare=bare,
+        topic=topic,
+    )

@@ -1,0 +1,179 @@
+"""How the clinician answered each cue: explored, acknowledged, or missed (VR-CoDES idea).
+
+Following VR-CoDES, a response either *provides space* for the feeling (explores it, or names and
+validates it) or *reduces space* (ignores it, changes the topic, reassures before knowing what
+the worry is, or gives advice). bedside reads the next clinician turn(s) after a cue, until the
+patient speaks again, and keeps the best response among them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from bedside.engine._clinician import ClinicianFeatures
+from bedside.engine._cues import Cue
+from bedside.engine._text import content_words, is_backchannel
+from bedside.model import EmpathyLabel, MICode, Role, Turn
+
+__all__ = ["CueGroup", "Judgement", "group_cues", "judge_response", "response_window"]
+
+Response = Literal["explored", "acknowledged", "missed"]
+_LISTENERS = (Role.PATIENT, Role.FAMILY)
+_RANK: Mapping[str, int] = {"missed": 0, "acknowledged": 1, "explored": 2}
+
+
+@dataclass(frozen=True)
+class CueGroup:
+    """One empathic opportunity: a cue, or several cue turns before the clinician spoke."""
+
+    turns: tuple[int, ...]
+    cue: Cue
+    words: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The response to one opportunity, the turn that gave it, and why."""
+
+    response: Response
+    turn: int | None
+    reason: str
+    evidence: tuple[str, ...]
+    flags: tuple[str, ...]
+
+
+def response_window(
+    turns: Sequence[Turn], cue_index: int, backchannels: frozenset[str], max_turns: int
+) -> list[int]:
+    """Substantive clinician turns after a cue, until the patient speaks again (at most N).
+
+    "Mm-hmm" and "okay" are skipped: they neither answer nor ignore the cue.
+    """
+    window: list[int] = []
+    for index in range(cue_index + 1, len(turns)):
+        turn = turns[index]
+        if is_backchannel(turn.text, backchannels):
+            continue
+        if turn.role is Role.CLINICIAN:
+            window.append(index)
+            if len(window) >= max_turns:
+                break
+        elif turn.role in _LISTENERS and window:
+            break
+    return window
+
+
+def group_cues(
+    turns: Sequence[Turn], cues: Mapping[int, Cue], backchannels: frozenset[str]
+) -> list[CueGroup]:
+    """Join cue turns the clinician did not answer in between into one opportunity.
+
+    A patient's worry is often split over several transcript segments ("I'm scared." [pause]
+    "My dad had this."): that is one moment for the clinician, not two. The concern (explicit)
+    wins over a hint as the group's cue.
+    """
+    groups: list[CueGroup] = []
+    current: list[int] = []
+
+    def close() -> None:
+        if not current:
+            return
+        members = [cues[i] for i in current]
+        lead = next((c for c in members if c.kind == "concern"), members[0])
+        with_topic = next((c for c in members if c.bare), None)
+        if with_topic is not None and lead.bare is None and with_topic.emotion == lead.emotion:
+            lead = with_topic
+        words: set[str] = set()
+        for index in current:
+            cue = cues[index]
+            text = turns[index].text
+            spans = [text[s:e] for s, e in cue.evidence] or [text]
+            for span in spans:
+                words |= content_words(span)
+            if cue.bare:
+                words |= content_words(cue.bare)
+        groups.append(CueGroup(turns=tuple(current), cue=lead, words=frozenset(words)))
+        current.clear()
+
+    for index, turn in enumerate(turns):
+        if index in cues:
+            current.append(index)
+        elif turn.role is Role.CLINICIAN and not is_backchannel(turn.text, backchannels):
+            close()
+    close()
+    return groups
+
+
+def _judge_turn(
+    text: str,
+    features: ClinicianFeatures,
+    cue_words: frozenset[str],
+    empathy: EmpathyLabel | None,
+    mi: MICode | None,
+) -> tuple[Response, str, list[str]]:
+    overlap = bool(cue_words & content_words(text))
+    evidence = features.evidence
+    if features.explore or features.reflect:
+        return (
+            "explored",
+            "explores_or_reflects",
+            evidence.get("explore", []) + evidence.get("reflect", []),
+        )
+    if features.question == "open" and overlap:
+        return "explored", "open_question_on_cue", sorted(cue_words & content_words(text))
+    if empathy is not None:
+        level = empathy.levels.get("explorations", 0)
+        if level >= 2 or (level == 1 and overlap):
+            return "explored", "model_exploration", [f"explorations={level}"]
+    if mi is not None and mi.reflection is not None and (mi.reflection == "complex" or overlap):
+        return "explored", "model_reflection", [f"reflection={mi.reflection}"]
+    if features.acknowledge or any(n in features.nurse for n in ("respect", "support")):
+        found = evidence.get("acknowledge", []) + [
+            phrase
+            for key, phrases in evidence.items()
+            if key.startswith("nurse_")
+            for phrase in phrases
+        ]
+        return "acknowledged", "names_or_validates", found
+    if empathy is not None and (
+        empathy.levels.get("emotional_reactions", 0) >= 1
+        or empathy.levels.get("interpretations", 0) >= 1
+    ):
+        levels = ", ".join(f"{k}={v}" for k, v in sorted(empathy.levels.items()) if v)
+        return "acknowledged", "model_empathy", [levels]
+    if features.reassurance:
+        return "missed", "premature_reassurance", evidence.get("reassurance", [])
+    if features.advice:
+        return "missed", "advice", evidence.get("advice", [])
+    return "missed", "topic_change", []
+
+
+def judge_response(
+    group: CueGroup,
+    window: Sequence[int],
+    turns: Sequence[Turn],
+    features: Mapping[int, ClinicianFeatures],
+    empathy: Mapping[int, EmpathyLabel],
+    mi: Mapping[int, MICode],
+) -> Judgement:
+    """The best response to a cue among the clinician turns of its window."""
+    if not window:
+        return Judgement("missed", None, "no_response", (), ())
+    best: Judgement | None = None
+    flags: set[str] = set()
+    for index in window:
+        found = features[index]
+        if found.reassurance:
+            flags.add("premature_reassurance")
+        if found.advice:
+            flags.add("advice")
+        response, reason, evidence = _judge_turn(
+            turns[index].text, found, group.words, empathy.get(index), mi.get(index)
+        )
+        candidate = Judgement(response, index, reason, tuple(evidence), ())
+        if best is None or _RANK[response] > _RANK[best.response]:
+            best = candidate
+    assert best is not None
+    return Judgement(best.response, best.turn, best.reason, best.evidence, tuple(sorted(flags)))

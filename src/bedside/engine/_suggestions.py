@@ -1,0 +1,39 @@
+"""A better response for a missed cue, from the templates of `suggestions.v1.yaml`.
+
+Templates, not a language model, by default: the wording is reviewed once by people, the same cue
+always gets the same suggestion, and nothing leaves the machine. `bedside.services.rewrite` may
+add a model's rewrite on top when one is configured.
+"""
+
+from __future__ import annotations
+
+from bedside.engine._cues import Cue
+from bedside.engine._rules import RuleSet
+
+__all__ = ["suggest"]
+
+
+def _tidy(text: str) -> str:
+    text = " ".join(text.split())
+    return text[0].upper() + text[1:] if text else text
+
+
+def suggest(cue: Cue, rules: RuleSet, *, turn_index: int) -> str:
+    """A plain-words response that names the cue's feeling and invites the patient to say more.
+
+    Example: for "I'm scared it's cancer" the suggestion reads "It sounds like you're worried
+    that it's cancer. That's an understandable worry. What is it that concerns you most?"
+    """
+    family = rules.suggestions_by_category.get(cue.category) or rules.suggestions_by_emotion.get(
+        cue.emotion, rules.suggestions_by_emotion["distress"]
+    )
+    has_topic = cue.bare is not None and cue.topic is not None
+    templates = family["with_topic"] if has_topic else family["without_topic"]
+    template = templates[turn_index % len(templates)]
+    return _tidy(
+        template.format(
+            bare=cue.bare or "",
+            topic=cue.topic or "",
+            phrase=cue.phrase or "that",
+        )
+    )

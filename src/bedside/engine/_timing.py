@@ -1,0 +1,233 @@
+"""Timing and balance of a consultation, from the turns alone (no language model).
+
+Who talked how much, whether the clinician talked over the patient, how long the patient could
+speak at the start before being cut off (Singh Ospina et al., JGIM 2019: a median of 11 seconds),
+and the silences. All thresholds come from `timing.v1.yaml`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bedside.engine._rules import RuleSet
+from bedside.engine._text import is_backchannel
+from bedside.model import Conversation, EncounterMetrics, Role, Turn
+
+__all__ = ["timing_metrics"]
+
+_LISTENERS = (Role.PATIENT, Role.FAMILY)
+
+
+@dataclass(frozen=True)
+class _Timed:
+    index: int
+    turn: Turn
+    start: float
+    end: float
+    backchannel: bool
+
+
+def _round(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _talk(
+    conv: Conversation, seconds: bool
+) -> tuple[dict[str, float], dict[str, int], dict[str, int]]:
+    amount: dict[str, float] = {}
+    turns: dict[str, int] = {}
+    words: dict[str, int] = {}
+    for turn in conv.turns:
+        role = turn.role.value
+        turns[role] = turns.get(role, 0) + 1
+        words[role] = words.get(role, 0) + turn.words
+        measure = (turn.duration or 0.0) if seconds else float(turn.words)
+        amount[role] = amount.get(role, 0.0) + measure
+    return amount, turns, words
+
+
+def _interrupts(clinician: _Timed, rules: RuleSet) -> bool:
+    """A clinician turn can interrupt unless it is a short backchannel ("mm-hmm" under 1 s)."""
+    short = (clinician.end - clinician.start) < rules.timing.backchannel_max_s
+    return not (clinician.backchannel and short)
+
+
+def _overlaps(clinician: _Timed, patient: _Timed, min_overlap: float) -> bool:
+    """The clinician starts while the patient is speaking and the patient goes on for a while."""
+    return patient.start < clinician.start and patient.end - clinician.start >= min_overlap
+
+
+def _interruptions(timed: Sequence[_Timed], rules: RuleSet) -> list[int]:
+    min_overlap = rules.timing.interruption_min_overlap_s
+    patients = [t for t in timed if t.turn.role in _LISTENERS and not t.backchannel]
+    found = []
+    for turn in timed:
+        if turn.turn.role is not Role.CLINICIAN or not _interrupts(turn, rules):
+            continue
+        if any(_overlaps(turn, p, min_overlap) for p in patients if p.start < turn.start):
+            found.append(turn.index)
+    return found
+
+
+def _opening(timed: Sequence[_Timed], rules: RuleSet) -> dict[str, Any] | None:
+    """The patient's opening statement and whether (and when) the clinician cut into it."""
+    min_words = rules.timing.opening_min_words
+    min_overlap = rules.timing.interruption_min_overlap_s
+    first = next(
+        (
+            position
+            for position, t in enumerate(timed)
+            if t.turn.role in _LISTENERS
+            and t.turn.words >= min_words
+            and not t.backchannel
+            and not t.turn.text.rstrip().endswith("?")
+        ),
+        None,
+    )
+    if first is None:
+        return None
+    opening = timed[first]
+    speech = [opening]
+    end = opening.end
+    interrupted_at: float | None = None
+    for turn in timed[first + 1 :]:
+        if turn.turn.role in _LISTENERS:
+            speech.append(turn)
+            end = max(end, turn.end)
+            continue
+        if turn.turn.role is not Role.CLINICIAN:
+            continue
+        if _interrupts(turn, rules) and any(_overlaps(turn, p, min_overlap) for p in speech):
+            interrupted_at = turn.start
+            break
+        if not turn.backchannel:
+            break
+    stop = interrupted_at if interrupted_at is not None else end
+    return {
+        "turn": opening.index,
+        "start": _round(opening.start),
+        "duration_s": _round(stop - opening.start),
+        "interrupted": interrupted_at is not None,
+        "first_interruption_s": _round(interrupted_at - opening.start)
+        if interrupted_at is not None
+        else None,
+    }
+
+
+def _longest_patient_stretch(conv: Conversation, rules: RuleSet) -> dict[str, Any] | None:
+    """The longest run of patient speech that no substantive clinician turn broke into."""
+    best: dict[str, Any] | None = None
+    current: dict[str, Any] | None = None
+
+    def close(cut: float | None) -> None:
+        nonlocal best, current
+        if current is None:
+            return
+        if cut is not None and current["end"] is not None:
+            current["end"] = max(current["start"], min(current["end"], cut))
+        seconds = (
+            current["end"] - current["start"]
+            if current["start"] is not None and current["end"] is not None
+            else None
+        )
+        candidate = {"turn": current["turn"], "seconds": _round(seconds), "words": current["words"]}
+        key = (seconds if seconds is not None else -1.0, current["words"])
+        if best is None or key > best["_key"]:
+            best = {**candidate, "_key": key}
+        current = None
+
+    for index, turn in enumerate(conv.turns):
+        if turn.role in _LISTENERS:
+            if current is None:
+                current = {"turn": index, "start": turn.start, "end": turn.end, "words": 0}
+            elif turn.end is not None and current["end"] is not None:
+                current["end"] = max(current["end"], turn.end)
+            current["words"] += turn.words
+        elif turn.role is Role.CLINICIAN and not is_backchannel(turn.text, rules.backchannels):
+            close(turn.start)
+    close(None)
+    if best is None:
+        return None
+    best.pop("_key")
+    return best
+
+
+def _pauses(timed: Sequence[_Timed], min_pause: float) -> dict[str, Any]:
+    """Silences where nobody speaks, from the union of all turns on the timeline."""
+    gaps: list[float] = []
+    covered_until: float | None = None
+    for turn in sorted(timed, key=lambda t: t.start):
+        if covered_until is not None and turn.start - covered_until >= min_pause:
+            gaps.append(turn.start - covered_until)
+        covered_until = turn.end if covered_until is None else max(covered_until, turn.end)
+    return {
+        "count": len(gaps),
+        "mean_s": _round(sum(gaps) / len(gaps)) if gaps else None,
+        "longest_s": _round(max(gaps)) if gaps else None,
+        "total_s": _round(sum(gaps)),
+        "min_pause_s": min_pause,
+    }
+
+
+def timing_metrics(conv: Conversation, rules: RuleSet) -> EncounterMetrics:
+    """Talk-time shares, turns and words per role, interruptions, the opening, stretches, pauses.
+
+    Talk time is in seconds when every turn has times, else in words (a typed transcript), as
+    the contract says; overlapping speech counts for each speaker. Interruptions, the opening
+    statement and pauses need times and are null without them.
+    """
+    seconds = conv.has_times
+    amount, turns, words = _talk(conv, seconds)
+    total = sum(amount.values())
+    share = {role: round(value / total, 4) if total else 0.0 for role, value in amount.items()}
+    extra: dict[str, Any] = {
+        "words": words,
+        "talk_time": {role: round(value, 2) for role, value in amount.items()},
+        "longest_patient_stretch": _longest_patient_stretch(conv, rules),
+    }
+    interruptions: int | None = None
+    first_interruption: float | None = None
+    if seconds:
+        timed = [
+            _Timed(
+                index=i,
+                turn=t,
+                start=float(t.start or 0.0),
+                end=float(t.end or 0.0),
+                backchannel=is_backchannel(t.text, rules.backchannels),
+            )
+            for i, t in enumerate(conv.turns)
+        ]
+        found = _interruptions(timed, rules)
+        interruptions = len(found)
+        opening = _opening(timed, rules)
+        first_interruption = opening["first_interruption_s"] if opening else None
+        start = min(t.start for t in timed)
+        end = max(t.end for t in timed)
+        extra.update(
+            {
+                "duration_s": _round(end - start),
+                "interruption_turns": found,
+                "opening_statement": opening,
+                "pauses": _pauses(timed, rules.timing.min_pause_s),
+            }
+        )
+    else:
+        extra.update(
+            {
+                "duration_s": None,
+                "interruption_turns": None,
+                "opening_statement": None,
+                "pauses": None,
+            }
+        )
+    return EncounterMetrics(
+        talk_time_basis="seconds" if seconds else "words",
+        talk_time_share=share,
+        turns=turns,
+        interruptions=interruptions,
+        first_interruption_s=first_interruption,
+        extra=extra,
+    )
