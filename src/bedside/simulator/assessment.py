@@ -45,6 +45,7 @@ Signal = Literal[
     "jargon",
     "plain_language",
     "premature_reassurance",
+    "teach_back",
     "long_reply",
 ]
 """Names a scenario may use in a branch's `when` / `unless` lists.
@@ -58,6 +59,7 @@ Signal = Literal[
 - `jargon`: at least one medical term with a plainer alternative; `plain_language`: reading grade
   at most `PLAIN_LANGUAGE_GRADE` and no jargon.
 - `premature_reassurance`: "don't worry", "it'll be fine" before the worry is understood.
+- `teach_back`: the reply asks the person to say back what they understood ("in your own words").
 - `long_reply`: more than `LONG_REPLY_WORDS` words (an information dump at an emotional moment).
 """
 
@@ -96,6 +98,7 @@ class ReplyAssessment(BaseModel, frozen=True, extra="forbid"):
     jargon: tuple[JargonTerm, ...] = ()
     premature_reassurance: bool = False
     reassurance: str | None = None
+    teach_back: bool = False
     reading_grade: float | None = None
     suggestion: str | None = None
 
@@ -141,6 +144,8 @@ def signals_of(assessment: ReplyAssessment) -> frozenset[str]:
         found.add("plain_language")
     if assessment.premature_reassurance:
         found.add("premature_reassurance")
+    if assessment.teach_back:
+        found.add("teach_back")
     if assessment.words > LONG_REPLY_WORDS:
         found.add("long_reply")
     return frozenset(found)

@@ -19,6 +19,7 @@ SKILLS: tuple[str, ...] = (
     "cues_explored",
     "cues_acknowledged",
     "missed_cues",
+    "teach_back",
     "jargon",
     "premature_reassurance",
 )
@@ -62,6 +63,7 @@ def tally(attempt: Attempt) -> SkillTally:
         counts["cues_explored"] += a.cue_response == "explored"
         counts["cues_acknowledged"] += a.cue_response == "acknowledged"
         counts["missed_cues"] += a.cue_response == "missed"
+        counts["teach_back"] += a.teach_back
         counts["jargon"] += bool(a.jargon)
         counts["premature_reassurance"] += a.premature_reassurance
     return SkillTally(replies=len(attempt.exchanges), counts=counts)

@@ -157,6 +157,14 @@ def _look_for_points(node: Node, assessment: ReplyAssessment) -> list[FeedbackPo
 
 def _language_points(assessment: ReplyAssessment) -> list[FeedbackPoint]:
     points = []
+    if assessment.teach_back:
+        points.append(
+            FeedbackPoint(
+                kind="strength",
+                skill="teach_back",
+                text="You checked understanding by asking them to say it back (teach-back).",
+            )
+        )
     for term in assessment.jargon[:3]:
         plain = f"; try “{term.plain}”" if term.plain else "; say it in everyday words"
         points.append(
