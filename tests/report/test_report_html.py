@@ -91,3 +91,58 @@ def test_report_without_models_says_so() -> None:
 def test_empty_conversation_renders() -> None:
     empty = build_report().model_copy(update={"turns": (), "opportunities": ()})
     assert "<!DOCTYPE html>" in render_html(empty)
+
+
+def test_engine_extras_become_skills_questions_and_plain_language() -> None:
+    base = build_report()
+    turns = list(base.turns)
+    turns[4] = turns[4].model_copy(
+        update={
+            "extra": {
+                "nurse": ["explore"],
+                "jargon": [{"term": "stool", "text": "stools", "plain": "poo"}],
+            }
+        }
+    )
+    metrics = base.metrics.model_copy(
+        update={
+            "extra": {
+                "mi": {
+                    "questions": 3,
+                    "open_questions": 1,
+                    "closed_questions": 2,
+                    "reflections": 1,
+                    "reflection_to_question": 0.33,
+                    "percent_open_questions": 33.3,
+                    "percent_complex_reflections": 100.0,
+                    "basis": "rules",
+                },
+                "nurse": {
+                    "name": [],
+                    "understand": [],
+                    "respect": [],
+                    "support": [],
+                    "explore": [4],
+                },
+                "agenda_setting_turns": [],
+                "summary_turns": [4],
+                "teach_back_turns": [],
+                "clinician_readability_grade": 6.2,
+                "jargon": {"count": 1, "unexplained": 1},
+                "pauses": [{"after": 1, "seconds": 2.5}] * 9,
+            }
+        }
+    )
+    view = build_view(base.model_copy(update={"turns": tuple(turns), "metrics": metrics}))
+    found = {skill.name: skill.turns for skill in view.skills}
+    assert (
+        found["NURSE: Explore"] == (4,)
+        and found["Summarising"] == (4,)
+        and found["Teach-back"] == ()
+    )
+    assert ("Open questions", "33.3%") in view.questions
+    assert ("stool", "poo", 1) in view.jargon
+    assert "NURSE explore" in view.turns[4].chips
+    assert ("Pauses", "9") in view.facts
+    page = render_html(base.model_copy(update={"turns": tuple(turns), "metrics": metrics}))
+    assert "Communication skills" in page and "Reading grade of clinician speech" in page

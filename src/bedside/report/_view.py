@@ -67,6 +67,7 @@ class TurnRow:
     responds_to: tuple[tuple[int, str], ...]
     tags: tuple[str, ...]
     notes: tuple[str, ...]
+    chips: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,16 @@ class Component:
     applies: bool = True
 
 
+@dataclass(frozen=True)
+class Skill:
+    """A communication behaviour the engine looked for: found in which turns, or not found."""
+
+    name: str
+    hint: str
+    turns: tuple[int, ...]
+    found: bool
+
+
 @dataclass
 class ReportView:
     """Everything a report shows, ready for a template."""
@@ -206,6 +217,10 @@ class ReportView:
     turns: list[TurnRow]
     has_models: bool
     extras: list[tuple[str, str]] = field(default_factory=list)
+    skills: list[Skill] = field(default_factory=list)
+    questions: list[tuple[str, str]] = field(default_factory=list)
+    clarity: list[tuple[str, str]] = field(default_factory=list)
+    jargon: list[tuple[str, str, int]] = field(default_factory=list)
 
 
 def _fmt(value: Any) -> str:
@@ -244,6 +259,136 @@ def _brief(value: Any) -> str:
 
 def _humanise(key: str) -> str:
     return key.replace("_", " ").strip().capitalize()
+
+
+_FLOW_KEYS = {
+    "duration_s": "Length",
+    "longest_patient_stretch": "Longest patient stretch",
+    "opening_statement": "Patient's opening statement",
+    "pauses": "Pauses",
+}
+_SKILL_HINTS = (
+    (
+        "agenda_setting_turns",
+        "Agenda setting",
+        "“Is there anything else you wanted to discuss today?”",
+    ),
+    ("summary_turns", "Summarising", "“So, to sum up what you've told me…”"),
+    ("teach_back_turns", "Teach-back", "“Can you tell me in your own words what you'll do?”"),
+)
+_NURSE = (
+    ("name", "Name the emotion"),
+    ("understand", "Understand"),
+    ("respect", "Respect"),
+    ("support", "Support"),
+    ("explore", "Explore"),
+)
+_OPPORTUNITY_NOTES = {
+    "cue_kind": "Cue",
+    "cue_category": "Kind",
+    "emotion": "Emotion",
+    "topic": "Topic",
+    "reason": "Why this label",
+    "evidence": "Evidence",
+    "flags": "Flags",
+    "suggestion_source": "Suggestion from",
+}
+
+
+def _flow_fact(key: str, value: Any) -> str:
+    """Metrics about the flow of talk, in words a clinician reads at a glance."""
+    if key == "duration_s" and isinstance(value, int | float):
+        return clock(float(value))
+    if key == "longest_patient_stretch" and isinstance(value, Mapping):
+        seconds = value.get("seconds")
+        words = value.get("words")
+        where = f" (turn #{value.get('turn')})" if value.get("turn") is not None else ""
+        if isinstance(seconds, int | float):
+            return f"{seconds:.0f} s, {words} words{where}"
+        return f"{words} words{where}"
+    if key == "opening_statement" and isinstance(value, Mapping):
+        length = value.get("duration_s")
+        text = f"{length:.0f} s" if isinstance(length, int | float) else "–"
+        if value.get("interrupted"):
+            return f"{text}, interrupted after {clock(value.get('first_interruption_s'))}"
+        return f"{text}, not interrupted"
+    if key == "pauses" and isinstance(value, Mapping):
+        count = value.get("count")
+        longest = value.get("longest_s")
+        return f"{count} over {value.get('min_pause_s', 1)} s" + (
+            f", longest {longest:.1f} s" if isinstance(longest, int | float) else ""
+        )
+    return _brief(value)
+
+
+def _skills(extra: Mapping[str, Any]) -> list[Skill]:
+    skills = []
+    for key, name, hint in _SKILL_HINTS:
+        if key in extra and isinstance(extra[key], list | tuple):
+            turns = tuple(int(t) for t in extra[key] if isinstance(t, int))
+            skills.append(Skill(name, hint, turns, bool(turns)))
+    nurse = extra.get("nurse")
+    if isinstance(nurse, Mapping):
+        for key, name in _NURSE:
+            turns = tuple(int(t) for t in nurse.get(key) or () if isinstance(t, int))
+            skills.append(Skill(f"NURSE: {name}", "", turns, bool(turns)))
+    return skills
+
+
+def _questions(extra: Mapping[str, Any]) -> list[tuple[str, str]]:
+    mi = extra.get("mi")
+    if not isinstance(mi, Mapping):
+        return []
+    rows = [
+        (
+            "Questions",
+            f"{_fmt(mi.get('questions'))} ({_fmt(mi.get('open_questions'))} open, "
+            f"{_fmt(mi.get('closed_questions'))} closed)",
+        ),
+        (
+            "Open questions",
+            f"{_fmt(mi.get('percent_open_questions'))}%"
+            if mi.get("percent_open_questions") is not None
+            else "–",
+        ),
+        ("Reflections", _fmt(mi.get("reflections"))),
+        ("Reflection-to-question ratio", _fmt(mi.get("reflection_to_question"))),
+        (
+            "Complex reflections",
+            f"{_fmt(mi.get('percent_complex_reflections'))}%"
+            if mi.get("percent_complex_reflections") is not None
+            else "–",
+        ),
+    ]
+    if mi.get("basis"):
+        rows.append(("Coded by", str(mi["basis"])))
+    return rows
+
+
+def _clarity(report: AnalysisReport) -> tuple[list[tuple[str, str]], list[tuple[str, str, int]]]:
+    extra = report.metrics.extra
+    facts = []
+    grade = extra.get("clinician_readability_grade")
+    if isinstance(grade, int | float):
+        facts.append(("Reading grade of clinician speech", f"{grade:.1f}"))
+    jargon = extra.get("jargon")
+    if isinstance(jargon, Mapping):
+        facts.append(
+            (
+                "Medical terms",
+                f"{_fmt(jargon.get('count'))} ({_fmt(jargon.get('unexplained'))} not explained)",
+            )
+        )
+    plain: dict[str, tuple[str, int]] = {}
+    for turn in report.turns:
+        for found in turn.extra.get("jargon") or ():
+            if isinstance(found, Mapping) and found.get("term"):
+                term = str(found["term"])
+                previous = plain.get(term, (str(found.get("plain") or ""), 0))
+                plain[term] = (previous[0], previous[1] + 1)
+    return facts, [
+        (term, alternative, count) for term, (alternative, count) in sorted(plain.items())
+    ]
 
 
 def _positions(turns: Sequence[TurnAnalysis]) -> tuple[str, list[tuple[float, float]]]:
@@ -471,9 +616,9 @@ def _card(report: AnalysisReport, opportunity: Opportunity) -> OpportunityCard:
         by_index.get(opportunity.response_turn) if opportunity.response_turn is not None else None
     )
     notes = tuple(
-        (_humanise(str(key)), _fmt(value))
-        for key, value in opportunity.extra.items()
-        if value not in (None, "", [], {})
+        (label, _fmt(opportunity.extra[key]).replace("_", " "))
+        for key, label in _OPPORTUNITY_NOTES.items()
+        if opportunity.extra.get(key) not in (None, "", [], {})
     )
     return OpportunityCard(
         cue_turn=opportunity.cue_turn,
@@ -551,6 +696,49 @@ def _components(report: AnalysisReport) -> list[Component]:
     return out
 
 
+def _str_or_none(value: Any) -> str | None:
+    return str(value) if isinstance(value, str) and value else None
+
+
+def _turn_extras(turn: TurnAnalysis) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Chips (NURSE, agenda, summary, teach-back, warnings) and notes (cue detail, jargon)."""
+    extra = turn.extra
+    chips: list[str] = [f"NURSE {str(kind).lower()}" for kind in extra.get("nurse") or ()]
+    for key, label in (
+        ("agenda_setting", "agenda setting"),
+        ("summary", "summary"),
+        ("teach_back", "teach-back"),
+        ("premature_reassurance", "premature reassurance"),
+        ("advice", "advice"),
+    ):
+        if extra.get(key) is True:
+            chips.append(label)
+    notes: list[str] = []
+    detail = extra.get("cue_detail")
+    if isinstance(detail, Mapping):
+        parts = [
+            str(detail.get(k)).replace("_", " ")
+            for k in ("kind", "category", "emotion")
+            if detail.get(k)
+        ]
+        evidence = detail.get("evidence_text")
+        said = (
+            f": “{'”, “'.join(map(str, evidence))}”"
+            if isinstance(evidence, list | tuple) and evidence
+            else ""
+        )
+        notes.append(f"Cue ({', '.join(parts)}){said}")
+    for found in extra.get("jargon") or ():
+        if isinstance(found, Mapping) and found.get("text"):
+            plain = (
+                f" → try “{found['plain']}”"
+                if found.get("plain") and not found.get("explained")
+                else ""
+            )
+            notes.append(f"Medical term “{found['text']}”{plain}")
+    return tuple(chips), tuple(notes)
+
+
 def _turn_rows(report: AnalysisReport) -> list[TurnRow]:
     responses: dict[int, list[tuple[int, str]]] = {}
     for opportunity in report.opportunities:
@@ -558,14 +746,11 @@ def _turn_rows(report: AnalysisReport) -> list[TurnRow]:
             responses.setdefault(opportunity.response_turn, []).append(
                 (opportunity.cue_turn, opportunity.response)
             )
+    cue_turns = {o.cue_turn for o in report.opportunities}
     rows = []
     for turn in report.turns:
         when = clock(turn.start) if turn.start is not None else ""
-        notes = tuple(
-            f"{_humanise(str(key))}: {_fmt(value)}"
-            for key, value in turn.extra.items()
-            if value not in (None, "", [], {}, False)
-        )
+        chips, notes = _turn_extras(turn)
         rows.append(
             TurnRow(
                 index=turn.index,
@@ -573,16 +758,17 @@ def _turn_rows(report: AnalysisReport) -> list[TurnRow]:
                 role=str(turn.role),
                 when=when,
                 segments=_segments(turn),
-                cue=bool(turn.cue),
+                cue=bool(turn.cue) or turn.index in cue_turns or bool(turn.extra.get("cue_detail")),
                 emotions=tuple(e for e in (turn.emotions or ()) if e != "neutral"),
                 empathy=tuple((MECHANISM_SHORT[m], int(turn.empathy.get(m, 0))) for m in MECHANISMS)
                 if turn.empathy is not None
                 else (),
-                question=turn.question,
+                question=turn.question or _str_or_none(turn.extra.get("question_rule")),
                 reflection=turn.reflection,
                 responds_to=tuple(responses.get(turn.index, ())),
                 tags=turn.tags,
                 notes=notes,
+                chips=chips,
             )
         )
     return rows
@@ -596,11 +782,16 @@ def build_view(report: AnalysisReport) -> ReportView:
         ("First interruption", clock(metrics.first_interruption_s)),
         ("Talk time measured in", metrics.talk_time_basis),
     ]
-    facts += [(_humanise(str(k)), _brief(v)) for k, v in metrics.extra.items() if v is not None]
+    facts += [
+        (label, _flow_fact(key, metrics.extra[key]))
+        for key, label in _FLOW_KEYS.items()
+        if metrics.extra.get(key) is not None
+    ]
     counts = {"explored": 0, "acknowledged": 0, "missed": 0}
     for opportunity in report.opportunities:
         counts[opportunity.response] = counts.get(opportunity.response, 0) + 1
     cells, width, available, means = _empathy(report)
+    clarity, jargon = _clarity(report)
     cards = [_card(report, o) for o in report.opportunities]
     cards.sort(key=lambda c: (c.response != "missed", c.cue_turn))
     has_models = any(t.emotions is not None or t.empathy is not None for t in report.turns)
@@ -628,5 +819,9 @@ def build_view(report: AnalysisReport) -> ReportView:
         response_counts=counts,
         turns=_turn_rows(report),
         has_models=has_models,
-        extras=[(_humanise(str(k)), _fmt(v)) for k, v in report.extra.items() if _fmt(v)],
+        extras=[(_humanise(str(k)), _brief(v)) for k, v in report.extra.items() if v is not None],
+        skills=_skills(metrics.extra),
+        questions=_questions(metrics.extra),
+        clarity=clarity,
+        jargon=jargon,
     )
