@@ -254,3 +254,20 @@ def test_score_accepts_an_instrument_object_and_ids_agree() -> None:
     assert score(definition, [1] * 7) == score("gad7", [1] * 7) == scorer("gad7")([1] * 7)
     with pytest.raises(ScoringError, match="sequence"):
         score(definition, "0123456")
+
+
+def test_integer_types_other_than_int_are_accepted_and_unhashables_rejected() -> None:
+    import numpy as np
+
+    row = np.array([1, 1, 2, 2, 1, 2, 2, 2, 1])
+    result = score("phq9", list(row))
+    assert result == score("phq9", [1, 1, 2, 2, 1, 2, 2, 2, 1])
+    assert all(type(answer) is int for answer in result.answers)
+    with pytest.raises(ScoringError, match=r"item 1 answer \[1\] is out of range"):
+        score("phq2", [[1], 0])  # type: ignore[list-item]
+
+
+def test_scores_are_immutable() -> None:
+    result = score("gad2", [1, 1])
+    with pytest.raises(AttributeError):
+        result.total = 6  # type: ignore[misc]

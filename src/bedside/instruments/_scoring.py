@@ -6,17 +6,19 @@ result with no total rather than a guess. PHQ-9 item 9 (thoughts of self-harm) i
 own: any answer above 0 raises `self_harm_risk` whatever the total, a missing item 9 is reported
 as "needs asking", and a 0 is reported as "not endorsed today", never as "no risk".
 
-The hot path is table-driven (bands and cut-offs are looked up by total) and the result is a
-slotted frozen dataclass, so that one process scores well over 200,000 responses a second.
+The hot path is table-driven (bands and cut-offs are looked up by total, answers checked with
+C-level set operations) and the result is a typed `NamedTuple`, which is immutable like a frozen
+dataclass but about six times cheaper to build (a frozen dataclass sets each field through
+`object.__setattr__`); together that keeps one process well above 200,000 responses a second.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
-from typing import Any
+from numbers import Integral
+from typing import Any, NamedTuple
 
 from bedside.errors import ScoringError
 from bedside.instruments._definition import Instrument, get_instrument
@@ -25,6 +27,7 @@ __all__ = ["SELF_HARM_RISK", "SafetyStatus", "Score", "score", "scorer"]
 
 #: Flag raised whenever PHQ-9 item 9 is above 0.
 SELF_HARM_RISK = "self_harm_risk"
+_INT_ONLY = {int}
 
 
 class SafetyStatus(StrEnum):
@@ -49,8 +52,7 @@ _SAFETY_TEXT = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Score:
+class Score(NamedTuple):
     """The scored result of one questionnaire response.
 
     `total`, `band` and `positive` are None when answers are missing (partial scoring never
@@ -176,17 +178,58 @@ class _Scorer:
                 f"{self.name} expects {self.n_items} answers (items 1-{self.n_items} in order), "
                 f"got {len(answers)}"
             )
+        # Fast path: every answer an int (not bool or float, which compare equal) in range.
+        try:
+            fast = self.valid.issuperset(answers) and set(map(type, answers)) == _INT_ONLY
+        except TypeError:  # an unhashable answer: let the slow path name it
+            fast = False
+        if fast:
+            total: int = sum(answers)  # type: ignore[arg-type]
+            safety: SafetyStatus | None = None
+            flags: tuple[str, ...] = ()
+            for index, flag in self.safety_flags:
+                if answers[index]:
+                    safety = SafetyStatus.RISK
+                    flags = (flag,)
+                else:
+                    safety = SafetyStatus.NOT_ENDORSED
+            extra = self.flags_by_value[total]
+            return Score(
+                self.name,
+                self.version,
+                tuple(answers),
+                total,
+                self.band_by_value[total],
+                self.positive_by_value[total],
+                flags + extra if extra else flags,
+                total * self.multiplier if self.multiplier is not None else None,
+                (),
+                safety,
+            )
+        return self._checked(answers, allow_missing=allow_missing)
+
+    def _checked(self, answers: Sequence[int | None], *, allow_missing: bool) -> Score:
+        """The slow path: find the first bad answer for a precise error, or score with gaps."""
         valid = self.valid
         total = 0
         missing: list[int] = []
+        clean: list[int | None] = []
         for index, answer in enumerate(answers):
-            # `type(...) is int` rejects bool and float, which `in valid` would accept.
-            if type(answer) is int and answer in valid:
-                total += answer
+            # bool and float compare equal to 0/1, so they are refused by type; other integer
+            # types (numpy.int64) are accepted as the whole numbers they are.
+            if (
+                isinstance(answer, Integral)
+                and not isinstance(answer, bool)
+                and int(answer) in valid
+            ):
+                total += int(answer)
+                clean.append(int(answer))
             elif answer is None and allow_missing:
                 missing.append(index + 1)
+                clean.append(None)
             else:
                 raise self._bad_answer(index, answer)
+        answers = clean
         flags: tuple[str, ...] = ()
         safety: SafetyStatus | None = None
         for index, flag in self.safety_flags:
