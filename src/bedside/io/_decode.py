@@ -65,6 +65,15 @@ def decode(data: bytes, *, source: str = "<string>") -> str:
     if not data.strip():
         raise FormatError("file is empty; expected a transcript", source=source)
     encoding = sniff_encoding(data[:4096])
+    if encoding.startswith("utf-8") and b"\x00" in data:
+        good = data[: data.index(b"\x00")].decode(encoding, errors="replace")
+        line, column = _position(good, len(good))
+        raise FormatError(
+            "file contains NUL bytes (binary data?); expected a text transcript",
+            source=source,
+            line=line,
+            column=column,
+        )
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as error:

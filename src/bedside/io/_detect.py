@@ -48,7 +48,7 @@ def detect_format(source: str, head: bytes) -> str:
         return "textgrid"
     if text.startswith("{"):
         return "jsonl" if _looks_jsonl(text) else "json"
-    if text.startswith("["):
+    if text.startswith("[") and not _TIME_PREFIX.match(first_line):
         return "json"
     if _SRT_START.match(text):
         return "srt"
