@@ -101,7 +101,9 @@ def parse_scenario(text: str, *, source: str = "<string>") -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as error:
-        first = error.errors()[0]
+        # A misspelt key is both unknown and missing: report the unknown spelling first.
+        errors = sorted(error.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        first = errors[0]
         loc = tuple("schema" if p == "schema_" else p for p in first["loc"])
         line = _line_of(root, loc)
         more = error.error_count() - 1
