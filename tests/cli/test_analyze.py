@@ -64,6 +64,7 @@ def fake_analyse(conv: Conversation, use_models: bool) -> AnalysisReport:
 @pytest.fixture(autouse=True)
 def _stand_in_engine(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_worker, "analyse_conversation", fake_analyse)
+    monkeypatch.setattr(_worker, "get_labeller", lambda use_models: None)
 
 
 @pytest.fixture

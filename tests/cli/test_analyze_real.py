@@ -33,9 +33,24 @@ def _bedside(*args: str, stdin: str | None = None) -> subprocess.CompletedProces
     )
 
 
-def test_contract_done_when_command_on_the_bundled_pair() -> None:
+def _models_available() -> bool:
+    try:
+        from bedside.nlp import load_labeller
+
+        load_labeller()
+    except Exception:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("models", [False, True], ids=["no-models", "models"])
+def test_contract_done_when_command_on_the_bundled_pair(models: bool) -> None:
     """issue 3: `bedside analyze <doctor> <patient> --merge --format json` gives valid analysis JSON."""
-    result = _bedside("analyze", *PAIR, "--merge", "--format", "json")
+    if models and not _models_available():
+        pytest.skip("the shipped models are not installed yet")
+    result = _bedside(
+        "analyze", *PAIR, "--merge", "--format", "json", *([] if models else ["--no-models"])
+    )
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert document["schema"] == "bedside.analysis/1"
@@ -68,6 +83,23 @@ def test_contract_done_when_command_on_the_bundled_pair() -> None:
             assert key in turn
     for role, seconds in spoken.items():
         assert shares[role] == pytest.approx(seconds / sum(spoken.values()), abs=1e-3)
+    if models:
+        patient = [t for t in document["turns"] if t["role"] == "patient"]
+        clinician = [t for t in document["turns"] if t["role"] == "clinician"]
+        assert all(t["emotions"] is not None and t["cue"] is not None for t in patient)
+        assert all(
+            set(t["empathy"]) == {"emotional_reactions", "interpretations", "explorations"}
+            for t in clinician
+        )
+        assert document["score"]["compassion"] is not None
+
+
+def test_missing_models_fail_fast_in_one_line(tmp_path: Path) -> None:
+    if _models_available():
+        pytest.skip("models are installed")
+    result = _bedside("analyze", *PAIR, "--merge", "--format", "json")
+    assert result.returncode == 2
+    assert result.stderr.count("bedside: error:") == 1 and "Traceback" not in result.stderr
 
 
 def test_html_report_of_the_pair_without_models(tmp_path: Path) -> None:

@@ -210,6 +210,20 @@ def _make_sink(
     return _TextSink(request.out, stdout)
 
 
+def _check_models(*, in_process: bool) -> None:
+    """Load the models once here so that missing or corrupt weights fail fast, in one line.
+
+    On the single-process path the loaded labeller is kept and used; with worker processes it
+    is only a check (each worker loads its own copy).
+    """
+    from bedside.batch import _worker
+
+    labeller = _worker.get_labeller(True)
+    if not in_process:
+        _worker.set_labeller(None, use_models=False)
+        del labeller
+
+
 def run_analyze(
     request: AnalyzeRequest,
     *,
@@ -241,6 +255,8 @@ def run_analyze(
             f"{', '.join(request.inputs)}: no supported transcript files found "
             f"(expected one of {', '.join(sorted(bio.SUPPORTED_SUFFIXES))})"
         )
+    if request.use_models:
+        _check_models(in_process=request.workers == 1 and request.dask is None)
     sink = _make_sink(fmt, request, stdout, sources)
     err_console = Console(file=stderr, highlight=False, soft_wrap=True)
     skip = sink.open()

@@ -163,15 +163,15 @@ class DaskExecutor(_Windowed):
         self._cluster: Any = None
         try:
             if address == "local":
-                self._cluster = LocalCluster(
+                self._cluster = LocalCluster(  # type: ignore[no-untyped-call]
                     n_workers=workers or 2,
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=":0",
                 )
-                self._client: Any = Client(self._cluster)
+                self._client: Any = Client(self._cluster)  # type: ignore[no-untyped-call]
             else:
-                self._client = Client(address, timeout="10s")
+                self._client = Client(address, timeout="10s")  # type: ignore[no-untyped-call]
         except OSError as error:
             self._close_cluster()
             raise BedsideError(f"--dask {address}: cannot reach the scheduler ({error})") from error

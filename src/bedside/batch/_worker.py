@@ -7,9 +7,11 @@ thousand consultations cost one model load per worker, not one per consultation.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
+from bedside.errors import BedsideError
 from bedside.model import AnalysisReport, Conversation, TurnLabeller
 
 __all__ = ["analyse_conversation", "get_labeller", "init_worker", "set_labeller"]
@@ -24,7 +26,10 @@ def init_worker(use_models: bool, single_thread: bool = True) -> None:
     if single_thread:
         for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
             os.environ.setdefault(name, "1")
-    get_labeller(use_models)
+    # Keep the pool alive on a model error: the same error is raised again, and reported per
+    # conversation, when the first analysis asks for the labeller.
+    with contextlib.suppress(BedsideError):
+        get_labeller(use_models)
 
 
 def set_labeller(labeller: TurnLabeller | None, use_models: bool = True) -> None:
