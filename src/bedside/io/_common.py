@@ -137,9 +137,7 @@ class TurnBuilder:
         if not has_words(text):
             return None
         all_tags = tuple(dict.fromkeys((*tags, *found)))
-        # Times and text were checked above; model_construct skips re-validating 8,000 PriMock57
-        # turns (a third of the TextGrid reading time) and builds the same frozen Turn.
-        turn = Turn.model_construct(
+        turn = Turn(
             speaker=self.speaker(name, role),
             text=text,
             start=start,

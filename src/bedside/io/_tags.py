@@ -15,7 +15,6 @@ __all__ = ["TAG", "clean_text", "has_words", "tag_markers"]
 TAG = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9_\-]*)(?:\s[^<>]*)?\s*(/?)\s*>")
 """`<NAME>`, `</NAME>`, `<NAME/>` (optionally with attributes): any markup-like tag."""
 
-_SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w")
 _BEFORE_PUNCTUATION = re.compile(r" +(?=[.,?!;:](?:\s|$))")
 
@@ -33,8 +32,8 @@ def clean_text(raw: str) -> tuple[str, tuple[str, ...]]:
         return " "
 
     if "<" not in raw:
-        return _SPACE.sub(" ", raw).strip(), ()
-    text = _SPACE.sub(" ", TAG.sub(_drop, raw)).strip()
+        return " ".join(raw.split()), ()
+    text = " ".join(TAG.sub(_drop, raw).split())
     if names:
         text = _BEFORE_PUNCTUATION.sub("", text)
     return text, tuple(names)
