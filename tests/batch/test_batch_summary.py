@@ -20,6 +20,7 @@ DOC = {
         "first_interruption_s": 11.5,
         "reflection_to_question": 0.25,
         "pauses": [1, 2],
+        "mi": {"percent_open_questions": 40.0, "basis": "models", "turns": [1, 2]},
     },
     "opportunities": [{"response": "missed"}, {"response": "explored"}],
     "score": {"compassion": 64, "components": {"cues": {"score": 30, "max": 40}, "balance": 12}},
@@ -38,6 +39,8 @@ def test_row_has_counts_shares_and_engine_extras() -> None:
     assert row["interruptions"] == 3
     assert row["metric_reflection_to_question"] == 0.25
     assert "metric_pauses" not in row  # lists do not fit a cell
+    assert row["metric_mi_percent_open_questions"] == 40.0
+    assert "metric_mi_turns" not in row
     assert row["score_cues"] == 30 and row["score_balance"] == 12
 
 

@@ -43,7 +43,9 @@ def summary_row(document: Mapping[str, Any]) -> dict[str, Cell]:
 
     Fixed columns first (score, turns and talk share per role, interruptions, cue counts by
     response); then any scalar metric the engine adds (`metric_<name>`, for example MI ratios)
-    and each scalar score component (`score_<name>`), so new engine figures reach the CSV
+    (one level of a nested record too, `metric_<name>_<field>`, for example
+    `metric_mi_percent_open_questions`) and each scalar score component (`score_<name>`), so new
+    engine figures reach the CSV
     without a change here.
     """
     metrics: Mapping[str, Any] = document.get("metrics") or {}
@@ -70,8 +72,14 @@ def summary_row(document: Mapping[str, Any]) -> dict[str, Cell]:
         row[response] = sum(1 for o in opportunities if o.get("response") == response)
     known = {"talk_time_basis", "talk_time_share", "turns", "interruptions", "first_interruption_s"}
     for key, value in metrics.items():
-        if key not in known and _scalar(value):
+        if key in known:
+            continue
+        if _scalar(value):
             row[f"metric_{key}"] = value
+        elif isinstance(value, Mapping):  # one level down: MI ratios, words per role, the opening
+            for inner, item in value.items():
+                if _scalar(item):
+                    row[f"metric_{key}_{inner}"] = item
     components: Mapping[str, Any] = score.get("components") or {}
     for key, value in components.items():
         if _scalar(value):
