@@ -130,6 +130,7 @@ def test_textgrid_long_short_and_utf16(name: str) -> None:
         assert conv.turns[2].text == 'That sounds "exhausting".'
         assert conv.turns[2].tags == ("UNIN",)
     assert conv.turns[1].speaker.name == ("Patiënt" if "utf16" in name else "Patient")
+    assert [t.line for t in conv.turns[:2]] == ([18, 32] if "short" in name else [22, 44])
 
 
 def test_textgrid_generic_tier_name_takes_the_file_name_part() -> None:

@@ -103,9 +103,10 @@ def _short_layout(data: str) -> list[tuple[int | None, list[int]]]:
         except ValueError:
             return tiers
         first = index + 5
-        lines = [
-            _line_at(data, tokens[i][1])
+        lines = [  # the line of each entry's label, its last token
+            _line_at(data, tokens[i + width - 1][1])
             for i in range(first, min(first + declared * width, len(tokens)), width)
+            if i + width - 1 < len(tokens)
         ]
         tiers.append((declared, lines))
         index = first + declared * width
