@@ -106,7 +106,11 @@ def question_type(text: str, rules: RuleSet) -> Literal["open", "closed"] | None
         sentence = _LEADING.sub("", raw.strip().rstrip("?")).strip()
         if not sentence:
             continue
-        if _starts(sentence, rules.open_starts) and " or " not in sentence:
+        if (
+            _starts(sentence, rules.open_starts)
+            and not _starts(sentence, rules.closed_overrides)
+            and " or " not in sentence
+        ):
             return "open"
         found = "closed"
     return found

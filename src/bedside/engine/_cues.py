@@ -175,16 +175,20 @@ def detect_cue(
         min_words: shorter turns ("Yeah.") are never cues from the model alone.
 
     Returns:
-        The cue, or None. Rules win the category; the model adds itself to `source`.
+        The cue, or None. Rules win the category; the model adds itself to `source`. When the
+        only feeling words the rules found were negated ("I'm not worried"), the model alone
+        cannot make the turn a cue.
     """
     form = match_form(text)
     hits: list[tuple[int, int]] = []
     first: tuple[int, re.Match[str]] | None = None
     topic_match: re.Match[str] | None = None
+    negated = False
     for position, category in enumerate(rules.cue_categories):
         for pattern in category.patterns:
             for match in pattern.finditer(form):
                 if category.negatable and _negated(form, match.start(), rules):
+                    negated = True
                     continue
                 hits.append((match.start(), match.end()))
                 if first is None:
@@ -196,7 +200,8 @@ def detect_cue(
         best = max(NEGATIVE_EMOTIONS, key=lambda name: emotion_scores.get(name, 0.0))
         if emotion_scores.get(best, 0.0) >= threshold:
             model_emotion = NEGATIVE_EMOTIONS[best]
-    if first is None and model_emotion is None:
+    if first is None and (model_emotion is None or negated):
+        # "I'm not worried about it": the model sees the word "worried"; the rule saw the "not".
         return None
     evidence = tuple(sorted(set(hits)))
     if first is None:

@@ -67,7 +67,7 @@ class _Nurse(_Strict, frozen=True):
 
 class _Questions(_Strict, frozen=True):
     open_starts: tuple[str, ...]
-    closed_starts: tuple[str, ...]
+    closed_overrides: tuple[str, ...]
 
 
 class _ResponsesFile(_Strict, frozen=True):
@@ -180,7 +180,7 @@ class RuleSet:
     teach_back: tuple[re.Pattern[str], ...]
     summary: tuple[re.Pattern[str], ...]
     open_starts: tuple[str, ...]
-    closed_starts: tuple[str, ...]
+    closed_overrides: tuple[str, ...]
     jargon: tuple[JargonTerm, ...]
     jargon_source: str
     jargon_licence: str
@@ -252,14 +252,22 @@ def _check_slots(source: str, *groups: Mapping[str, Mapping[str, tuple[str, ...]
                         )
 
 
-def load_ruleset(language: str = "en", version: str = "v1") -> RuleSet:
+def load_ruleset(
+    language: str = "en", version: str = "v1", *, package: str | None = None
+) -> RuleSet:
     """Load, check and compile the ruleset shipped for a language.
+
+    Args:
+        language: the language folder under `bedside/engine/rules/`.
+        version: the version suffix of every file (`cues.v1.yaml` ...).
+        package: an importable package holding your own rule files instead of the shipped ones
+            (same file names and schemas), for a service that adapts the rules to its setting.
 
     Raises:
         FormatError: a rule file is missing, not YAML, has an unknown or missing key, or holds a
             bad regular expression; the message names the file and the key.
     """
-    package = f"bedside.engine.rules.{language}"
+    package = package or f"bedside.engine.rules.{language}"
     source, document = _read(package, f"ruleset.{version}.yaml")
     manifest = _check(_RulesetFile, source, document)
     _expect_schema(manifest.schema_, "bedside.ruleset.v1", source)
@@ -354,7 +362,7 @@ def load_ruleset(language: str = "en", version: str = "v1") -> RuleSet:
         teach_back=_compile(responses.teach_back, responses_source),
         summary=_compile(responses.summary, responses_source),
         open_starts=tuple(s.lower() for s in responses.questions.open_starts),
-        closed_starts=tuple(s.lower() for s in responses.questions.closed_starts),
+        closed_overrides=tuple(s.lower() for s in responses.questions.closed_overrides),
         jargon=terms,
         jargon_source=jargon.source,
         jargon_licence=jargon.licence,

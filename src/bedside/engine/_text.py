@@ -209,15 +209,17 @@ _SWAPS = {
 def second_person(phrase: str) -> str:
     """Turn a patient's words round to speak them back ("my dad died of it" -> "your dad ...").
 
-    "was" becomes "were" only after "I" ("I was scared" -> "you were scared").
+    Case is kept except in the swapped words, so names stay capitalised ("in March"). "was"
+    becomes "were" only after "I" or "we" ("I was scared" -> "you were scared").
     """
-    tokens = normalise(phrase).strip(" ,;:-").split(" ")
+    tokens = phrase.translate(_QUOTES).strip(" ,;:-").split()
     out: list[str] = []
     for position, token in enumerate(tokens):
-        bare = token.strip(",;:")
-        if bare == "was" and (position == 0 or tokens[position - 1] not in {"i", "we"}):
+        bare = token.strip(",;:").lower()
+        previous = tokens[position - 1].lower() if position else ""
+        if bare == "was" and previous not in {"i", "we"}:
             out.append(token)
             continue
         swapped = _SWAPS.get(bare)
-        out.append(token.replace(bare, swapped) if swapped else token)
-    return " ".join(t for t in out if t)
+        out.append(token.lower().replace(bare, swapped) if swapped else token)
+    return " ".join(out)
