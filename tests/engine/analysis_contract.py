@@ -68,9 +68,8 @@ def _check_turn(position: int, turn: Any, models: bool) -> list[str]:
     clinician = turn["role"] == "clinician"
 
     emotions, scores = turn["emotions"], turn["emotion_scores"]
-    if emotions is not None:
-        if not isinstance(emotions, list) or not set(emotions) <= EMOTIONS:
-            problems.append(f"{where}.emotions must be a list drawn from {sorted(EMOTIONS)}")
+    if emotions is not None and (not isinstance(emotions, list) or not set(emotions) <= EMOTIONS):
+        problems.append(f"{where}.emotions must be a list drawn from {sorted(EMOTIONS)}")
     if scores is not None:
         if not isinstance(scores, Mapping) or set(scores) != EMOTIONS:
             problems.append(f"{where}.emotion_scores must map exactly {sorted(EMOTIONS)}")

@@ -93,7 +93,7 @@ def test_template_with_unknown_slot_is_rejected(rules_copy: Path) -> None:
 
 def test_wrong_schema_version_is_rejected(rules_copy: Path) -> None:
     _edit(rules_copy / "timing.v1.yaml", lambda d: d.update({"schema": "bedside.timing.v2"}))
-    with pytest.raises(FormatError, match="expected 'bedside.timing.v1'"):
+    with pytest.raises(FormatError, match=r"expected 'bedside\.timing\.v1'"):
         load_ruleset(package="myrules")
 
 
@@ -105,7 +105,7 @@ def test_yaml_errors_name_the_line(rules_copy: Path) -> None:
 
 def test_missing_file_is_reported(rules_copy: Path) -> None:
     (rules_copy / "timing.v1.yaml").unlink()
-    with pytest.raises(FormatError, match="timing.v1.yaml is missing"):
+    with pytest.raises(FormatError, match=r"timing\.v1\.yaml is missing"):
         load_ruleset(package="myrules")
 
 
