@@ -24,7 +24,7 @@ def _clip(text: str, limit: int = 110) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def text_renderable(report: AnalysisReport, *, missed_limit: int = 5) -> RenderableType:
+def text_renderable(report: AnalysisReport, *, missed_limit: int = 3) -> RenderableType:
     """A concise Rich summary of one analysis (shapes as well as colours, for any terminal)."""
     view = build_view(report)
     head = Text()
@@ -59,15 +59,15 @@ def text_renderable(report: AnalysisReport, *, missed_limit: int = 5) -> Rendera
     for name, mean in view.empathy_means:
         balance.add_row(f"empathy: {name.lower()}", f"{mean:.2f} of 2 (mean per clinician turn)")
     parts: list[RenderableType] = [head, balance]
-    if view.components:
-        score = Table(title="score breakdown", title_justify="left", show_edge=False, box=None)
-        score.add_column("component")
-        score.add_column("value", justify="right")
-        score.add_column("details", style="dim")
-        for component in view.components:
-            details = component.why or "; ".join(f"{k}: {v}" for k, v in component.details)
-            score.add_row(component.name, component.value, _clip(details, 90))
-        parts.append(score)
+    parts.append(
+        Text(
+            "missed cues, with a reply to try:"
+            if view.response_counts["missed"]
+            else "no missed cues"
+        )
+    )
+    for component in view.components:
+        balance.add_row(f"score: {component.name.lower()}", component.value)
     missed = [c for c in view.cards if c.response == "missed"]
     for card in missed[:missed_limit]:
         body = Text()
