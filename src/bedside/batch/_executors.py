@@ -182,7 +182,7 @@ class DaskExecutor(_Windowed):
 
     def _submit(self, conv: Conversation) -> _Pending:
         future: _Pending = self._client.submit(
-            _worker.analyse_conversation, conv, self.use_models, pure=False
+            _worker.analyse_conversation, conv, self.use_models, 1, pure=False
         )
         return future
 

@@ -29,7 +29,7 @@ def init_worker(use_models: bool, single_thread: bool = True) -> None:
     # Keep the pool alive on a model error: the same error is raised again, and reported per
     # conversation, when the first analysis asks for the labeller.
     with contextlib.suppress(BedsideError):
-        get_labeller(use_models)
+        get_labeller(use_models, threads=1 if single_thread else None)
 
 
 def set_labeller(labeller: TurnLabeller | None, use_models: bool = True) -> None:
@@ -38,14 +38,18 @@ def set_labeller(labeller: TurnLabeller | None, use_models: bool = True) -> None
     _LABELLER, _USE_MODELS = labeller, use_models
 
 
-def get_labeller(use_models: bool) -> TurnLabeller | None:
-    """This process's labeller, loading the ONNX models on first use (None with `--no-models`)."""
+def get_labeller(use_models: bool, threads: int | None = None) -> TurnLabeller | None:
+    """This process's labeller, loading the ONNX models on first use (None with `--no-models`).
+
+    `threads` caps ONNX Runtime's intra-op threads: 1 in worker processes, so two workers on two
+    cores do not fight over them; None (all cores) when one process does everything.
+    """
     global _LABELLER, _USE_MODELS
     if _LABELLER is _UNSET or use_models != _USE_MODELS:
         if use_models:
             from bedside.nlp import load_labeller
 
-            _LABELLER = load_labeller()
+            _LABELLER = load_labeller(threads=threads)
         else:
             _LABELLER = None
         _USE_MODELS = use_models
@@ -53,8 +57,11 @@ def get_labeller(use_models: bool) -> TurnLabeller | None:
     return labeller
 
 
-def analyse_conversation(conv: Conversation, use_models: bool) -> AnalysisReport:
+def analyse_conversation(
+    conv: Conversation, use_models: bool, threads: int | None = None
+) -> AnalysisReport:
     """Analyse one conversation with this process's labeller (a pure function of its input)."""
     from bedside.engine import analyse
 
-    return analyse(conv, labeller=get_labeller(use_models))
+    report: AnalysisReport = analyse(conv, labeller=get_labeller(use_models, threads))
+    return report
