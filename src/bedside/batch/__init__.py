@@ -7,6 +7,7 @@ read in this process, so a remote cluster needs bedside installed but no access 
 from bedside.batch._command import AnalyzeRequest, choose_format, run_analyze, safe_filename
 from bedside.batch._executors import (
     DaskExecutor,
+    Executor,
     Outcome,
     ProcessExecutor,
     SerialExecutor,
@@ -21,6 +22,7 @@ __all__ = [
     "Analysed",
     "AnalyzeRequest",
     "DaskExecutor",
+    "Executor",
     "Failure",
     "JsonlStore",
     "Outcome",

@@ -37,22 +37,6 @@ class _Pending(Protocol):
     def result(self) -> AnalysisReport: ...
 
 
-class Executor(Protocol):
-    """Runs the engine on conversations and returns outcomes in input order."""
-
-    workers: int
-
-    def run(
-        self, items: Iterable[T], conv_of: Callable[[T], Conversation | None]
-    ) -> Iterator[tuple[T, Outcome | None]]:
-        """Analyse each item's conversation (None passes the item through untouched)."""
-        ...
-
-    def close(self) -> None:
-        """Release processes or the cluster connection."""
-        ...
-
-
 class _Done:
     """An already-computed result, so the serial path shares the windowed loop."""
 
@@ -71,8 +55,8 @@ class _Done:
         return self._report
 
 
-class _Windowed:
-    """Submit up to `window` analyses ahead and yield results strictly in input order."""
+class Executor:
+    """Runs the engine on conversations; submits up to `window` ahead, yields in input order."""
 
     workers = 1
     window = 1
@@ -108,7 +92,7 @@ class _Windowed:
         """Nothing to release."""
 
 
-class SerialExecutor(_Windowed):
+class SerialExecutor(Executor):
     """Everything in this process: the models are loaded once, on the first conversation."""
 
     def __init__(self, *, use_models: bool) -> None:
@@ -119,7 +103,7 @@ class SerialExecutor(_Windowed):
         return _Done(conv, self.use_models)
 
 
-class ProcessExecutor(_Windowed):
+class ProcessExecutor(Executor):
     """`--workers N`: N local processes, each loading the models once in its initialiser."""
 
     def __init__(self, *, workers: int, use_models: bool) -> None:
@@ -144,7 +128,7 @@ class ProcessExecutor(_Windowed):
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-class DaskExecutor(_Windowed):
+class DaskExecutor(Executor):
     """`--dask ADDRESS|local`: the same pure engine on a Dask distributed cluster.
 
     `local` starts a `LocalCluster` of two single-threaded worker processes on this machine (the
@@ -199,7 +183,7 @@ class DaskExecutor(_Windowed):
         self._close_cluster()
 
 
-def make_executor(*, workers: int, dask: str | None, use_models: bool) -> _Windowed:
+def make_executor(*, workers: int, dask: str | None, use_models: bool) -> Executor:
     """The executor the flags ask for: Dask if `--dask`, a process pool if `--workers > 1`."""
     if dask:
         return DaskExecutor(dask, use_models=use_models, workers=workers if workers > 1 else None)

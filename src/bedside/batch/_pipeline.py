@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-from bedside.batch._executors import Outcome, _Windowed
+from bedside.batch._executors import Executor, Outcome
 from bedside.batch._plan import Failure, Merger, Reader, Source, read_source
 from bedside.errors import BedsideError
 from bedside.model import AnalysisReport, Conversation, Role
@@ -42,7 +42,7 @@ _Item = tuple[str, Conversation | Failure | Skipped | SourceDone]
 
 def analyse_sources(
     sources: Iterable[Source],
-    executor: _Windowed,
+    executor: Executor,
     *,
     read_conversations: Reader,
     merge_conversations: Merger,
