@@ -264,7 +264,7 @@ def _humanise(key: str) -> str:
 _FLOW_KEYS = {
     "duration_s": "Length",
     "longest_patient_stretch": "Longest patient stretch",
-    "opening_statement": "Patient's opening statement",
+    "opening_statement": "Patient's opening",
     "pauses": "Pauses",
 }
 _SKILL_HINTS = (
@@ -779,7 +779,12 @@ def build_view(report: AnalysisReport) -> ReportView:
     metrics = report.metrics
     facts = [
         ("Interruptions", _fmt(metrics.interruptions)),
-        ("First interruption", clock(metrics.first_interruption_s)),
+        (
+            "Opening interrupted at",
+            clock(metrics.first_interruption_s)
+            if metrics.first_interruption_s is not None
+            else ("not interrupted" if metrics.interruptions is not None else "–"),
+        ),
         ("Talk time measured in", metrics.talk_time_basis),
     ]
     facts += [
