@@ -278,3 +278,27 @@ def test_internal_error_exits_1_with_one_line(
     assert result.exit_code == 1
     assert "internal error RuntimeError: bug" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_progress_bar_and_totals_on_stderr(runner: CliRunner, tmp_path: Path) -> None:
+    paths = [str(_write(tmp_path, f"{n}.txt", GOOD)) for n in ("a", "b")]
+    result = runner.invoke(app, ["analyze", *paths, "--format", "jsonl", "--progress"])
+    assert result.exit_code == 0
+    assert "analysing" in result.stderr and "2/2" in result.stderr
+    assert "2 analysed, 0 already done, 0 bad input(s)" in result.stderr
+    assert len(result.stdout.splitlines()) == 2  # the bar never mixes into the data
+
+
+def test_default_format_is_text_on_a_terminal() -> None:
+    import io
+
+    from bedside.batch import AnalyzeRequest, choose_format
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert choose_format(AnalyzeRequest(inputs=("a",)), Terminal()) == "text"
+    assert choose_format(AnalyzeRequest(inputs=("a",)), io.StringIO()) == "json"
+    assert choose_format(AnalyzeRequest(inputs=("a",), out=Path("r.jsonl")), Terminal()) == "jsonl"
+    assert choose_format(AnalyzeRequest(inputs=("a",), format="html"), io.StringIO()) == "html"
