@@ -8,15 +8,28 @@ rules only otherwise) and maps the report onto the assessment.
 
 from __future__ import annotations
 
+import csv
+import io
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from pathlib import Path
 from typing import Any, Literal
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bedside.db.base import utcnow
+from bedside.db.tables import Cohort, CohortMember, User, UserRole
+from bedside.db.tables_training import CohortAssignment, TrainingAttempt
 from bedside.engine import analyse
-from bedside.errors import ModelError
+from bedside.errors import ModelError, NotFound, PermissionDenied, ScenarioError
 from bedside.model import AnalysisReport, Conversation, Role, Speaker, Turn, TurnLabeller
+from bedside.services import audit
 from bedside.simulator import (
+    SKILLS,
     Attempt,
     Debrief,
     JargonTerm,
@@ -30,11 +43,32 @@ from bedside.simulator import (
 )
 
 __all__ = [
+    "CHART_SKILLS",
+    "CSV_COLUMNS",
+    "CaseStudy",
+    "CohortProgress",
+    "MemberProgress",
     "PracticeSession",
     "ReplyAssessor",
+    "add_cohort_member",
     "assessment_from_report",
+    "assign_scenario",
+    "assigned_scenarios",
+    "attempt_debrief",
+    "attempt_state",
     "begin_practice",
+    "case_studies",
+    "case_study",
+    "cohort_csv",
+    "cohort_progress",
+    "create_cohort",
+    "educator_cohorts",
+    "get_attempt",
+    "learner_history",
     "load_assessor",
+    "skill_series",
+    "start_attempt",
+    "submit_reply",
 ]
 
 _MECHANISMS = ("emotional_reactions", "interpretations", "explorations")
@@ -221,3 +255,399 @@ def begin_practice(scenario_id: str, assessor: ReplyAssessor) -> PracticeSession
     """
     scenario = shipped_scenario(scenario_id)
     return PracticeSession(scenario=scenario, assessor=assessor, attempt=start(scenario))
+
+
+# ----- stored attempts, progress and cohorts (the web application's units of work) -------------
+
+PLAYERS = frozenset({UserRole.LEARNER, UserRole.CLINICIAN, UserRole.EDUCATOR})
+"""Roles that may play scenarios (educators try them before assigning them)."""
+
+MEMBER_ROLES = frozenset({UserRole.LEARNER, UserRole.CLINICIAN})
+"""Roles an educator may add to a cohort."""
+
+CSV_COLUMNS = (
+    "cohort",
+    "member",
+    "email",
+    "role",
+    "attempts",
+    "finished",
+    "good_endings",
+    "assigned",
+    "assigned_completed",
+    "last_activity",
+    *(f"rate_{skill}" for skill in SKILLS),
+)
+
+
+def _require_player(user: User) -> None:
+    if user.user_role not in PLAYERS:
+        raise PermissionDenied("practice is for learner, clinician and educator accounts")
+
+
+def _require_educator(user: User) -> None:
+    if user.user_role is not UserRole.EDUCATOR:
+        raise PermissionDenied("cohorts are managed by educator accounts")
+
+
+def start_attempt(
+    session: Session, user: User, scenario_id: str, *, ip: str | None = None
+) -> TrainingAttempt:
+    """Start a learner's attempt at a shipped scenario (one unit of work, audited)."""
+    _require_player(user)
+    scenario = shipped_scenario(scenario_id)
+    attempt = start(scenario)
+    record = TrainingAttempt(
+        organisation_id=user.organisation_id,
+        user_id=user.id,
+        scenario_id=scenario.id,
+        scenario_version=scenario.version,
+        state=attempt.model_dump(mode="json"),
+    )
+    session.add(record)
+    session.flush()
+    audit.record(session, user, "training.start", f"training_attempt:{record.id}", ip=ip, detail=scenario.id)
+    session.commit()
+    return record
+
+
+def _educator_sees(session: Session, educator: User, learner_id: int) -> bool:
+    query = (
+        select(CohortMember.user_id)
+        .join(Cohort, Cohort.id == CohortMember.cohort_id)
+        .where(Cohort.educator_id == educator.id, CohortMember.user_id == learner_id)
+    )
+    return session.scalar(query.limit(1)) is not None
+
+
+def get_attempt(session: Session, user: User, attempt_id: int) -> TrainingAttempt:
+    """An attempt the caller may see: their own, or a member's of a cohort they teach.
+
+    Raises:
+        NotFound: no such attempt, or the caller may not know it exists.
+    """
+    record = session.get(TrainingAttempt, attempt_id)
+    if record is None:
+        raise NotFound("no such training attempt")
+    if record.user_id == user.id:
+        return record
+    if user.user_role is UserRole.EDUCATOR and _educator_sees(session, user, record.user_id):
+        return record
+    raise NotFound("no such training attempt")
+
+
+def attempt_state(record: TrainingAttempt) -> tuple[Scenario, Attempt]:
+    """The scenario and the simulator state stored in a record.
+
+    Raises:
+        ScenarioError: the scenario changed version since the attempt started.
+    """
+    scenario = shipped_scenario(record.scenario_id)
+    if scenario.version != record.scenario_version:
+        raise ScenarioError(
+            f"scenario {scenario.id!r} is now version {scenario.version}; this attempt used "
+            f"version {record.scenario_version} and cannot be continued; start a new one"
+        )
+    return scenario, Attempt.model_validate(record.state)
+
+
+def submit_reply(
+    session: Session,
+    user: User,
+    attempt_id: int,
+    text: str,
+    assessor: ReplyAssessor,
+    *,
+    ip: str | None = None,
+) -> tuple[TrainingAttempt, Step]:
+    """Judge the learner's reply, advance the attempt, store it; the debrief figures at the end.
+
+    Raises:
+        NotFound: not the caller's attempt. ScenarioError: the attempt has ended or the reply is
+            empty.
+    """
+    record = get_attempt(session, user, attempt_id)
+    if record.user_id != user.id:
+        raise PermissionDenied("only the learner can reply in their own attempt")
+    reply = text.strip()
+    if not reply:
+        raise ScenarioError("type a reply before sending it")
+    if len(reply) > 2000:
+        raise ScenarioError("replies are limited to 2000 characters; say it more briefly")
+    scenario, attempt = attempt_state(record)
+    if scenario.node(attempt.node).is_end:
+        raise ScenarioError("this attempt has ended; start a new one to play again")
+    assessment = assessor.assess(scenario, attempt.node, reply)
+    step = respond(scenario, attempt, assessment)
+    record.state = step.attempt.model_dump(mode="json")
+    record.replies = step.attempt.turns
+    if step.finished:
+        debrief = build_debrief(scenario, step.attempt)
+        record.status = "finished"
+        record.outcome = debrief.ending.outcome
+        record.skills = dict(debrief.skills.counts)
+        record.finished_at = utcnow()
+        audit.record(
+            session, user, "training.finish", f"training_attempt:{record.id}", ip=ip,
+            detail=debrief.ending.outcome,
+        )
+    session.commit()
+    return record, step
+
+
+def attempt_debrief(session: Session, user: User, attempt_id: int) -> tuple[TrainingAttempt, Debrief]:
+    """The debrief of a finished attempt the caller may see."""
+    record = get_attempt(session, user, attempt_id)
+    scenario, attempt = attempt_state(record)
+    return record, build_debrief(scenario, attempt)
+
+
+def learner_history(session: Session, user: User) -> list[TrainingAttempt]:
+    """The caller's attempts, newest first."""
+    query = (
+        select(TrainingAttempt)
+        .where(TrainingAttempt.user_id == user.id)
+        .order_by(TrainingAttempt.started_at.desc(), TrainingAttempt.id.desc())
+    )
+    return list(session.scalars(query))
+
+
+CHART_SKILLS: tuple[str, ...] = (
+    "emotional_reactions",
+    "interpretations",
+    "explorations",
+    "open_questions",
+    "missed_cues",
+)
+"""The skills drawn on a learner's progress chart (share of replies per finished attempt)."""
+
+
+def skill_series(attempts: list[TrainingAttempt]) -> dict[str, list[float]]:
+    """Per skill, its share of replies in each finished attempt, oldest first."""
+    finished = sorted(
+        (a for a in attempts if a.status == "finished" and a.skills and a.replies),
+        key=lambda a: (a.finished_at or a.started_at, a.id),
+    )
+    return {
+        skill: [float((a.skills or {}).get(skill, 0)) / a.replies for a in finished]
+        for skill in CHART_SKILLS
+    }
+
+
+def assigned_scenarios(session: Session, user: User) -> list[str]:
+    """Scenario ids assigned to any cohort the caller belongs to."""
+    query = (
+        select(CohortAssignment.scenario_id)
+        .join(CohortMember, CohortMember.cohort_id == CohortAssignment.cohort_id)
+        .where(CohortMember.user_id == user.id)
+        .distinct()
+    )
+    return sorted(session.scalars(query))
+
+
+def educator_cohorts(session: Session, educator: User) -> list[Cohort]:
+    """The cohorts an educator teaches."""
+    _require_educator(educator)
+    query = select(Cohort).where(Cohort.educator_id == educator.id).order_by(Cohort.name)
+    return list(session.scalars(query))
+
+
+def create_cohort(session: Session, educator: User, name: str, *, ip: str | None = None) -> Cohort:
+    """A new cohort taught by the caller."""
+    _require_educator(educator)
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise ScenarioError("a cohort needs a name of 1 to 200 characters")
+    cohort = Cohort(organisation_id=educator.organisation_id, name=name, educator_id=educator.id)
+    session.add(cohort)
+    session.flush()
+    audit.record(session, educator, "cohort.create", f"cohort:{cohort.id}", ip=ip)
+    session.commit()
+    return cohort
+
+
+def _own_cohort(session: Session, educator: User, cohort_id: int) -> Cohort:
+    _require_educator(educator)
+    cohort = session.get(Cohort, cohort_id)
+    if cohort is None or cohort.educator_id != educator.id:
+        raise NotFound("no such cohort")
+    return cohort
+
+
+def add_cohort_member(
+    session: Session, educator: User, cohort_id: int, email: str, *, ip: str | None = None
+) -> User:
+    """Add a learner or clinician of the educator's organisation to a cohort, by e-mail."""
+    cohort = _own_cohort(session, educator, cohort_id)
+    member = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if member is None or member.organisation_id != educator.organisation_id:
+        raise NotFound(f"no account {email.strip()!r} in your organisation")
+    if member.user_role not in MEMBER_ROLES:
+        raise PermissionDenied("only learner and clinician accounts can join a cohort")
+    if session.get(CohortMember, (cohort.id, member.id)) is None:
+        session.add(CohortMember(cohort_id=cohort.id, user_id=member.id))
+        audit.record(session, educator, "cohort.add_member", f"cohort:{cohort.id}", ip=ip, detail=f"user:{member.id}")
+        session.commit()
+    return member
+
+
+def assign_scenario(
+    session: Session, educator: User, cohort_id: int, scenario_id: str, *, ip: str | None = None
+) -> None:
+    """Assign a shipped scenario to a cohort (assigning twice is harmless)."""
+    cohort = _own_cohort(session, educator, cohort_id)
+    scenario = shipped_scenario(scenario_id)
+    if session.get(CohortAssignment, (cohort.id, scenario.id)) is None:
+        session.add(CohortAssignment(cohort_id=cohort.id, scenario_id=scenario.id, assigned_by_id=educator.id))
+        audit.record(session, educator, "cohort.assign", f"cohort:{cohort.id}", ip=ip, detail=scenario.id)
+        session.commit()
+
+
+@dataclass(frozen=True)
+class MemberProgress:
+    """One cohort member's training so far."""
+
+    user: User
+    attempts: int
+    finished: int
+    good_endings: int
+    assigned_completed: int
+    last_activity: datetime | None
+    rates: dict[str, float | None]
+    latest_attempt_id: int | None
+
+
+@dataclass(frozen=True)
+class CohortProgress:
+    """A cohort, what is assigned to it, and each member's progress."""
+
+    cohort: Cohort
+    assigned: list[str]
+    members: list[MemberProgress]
+
+
+def cohort_progress(session: Session, educator: User, cohort_id: int) -> CohortProgress:
+    """Progress of every member of one of the educator's cohorts."""
+    cohort = _own_cohort(session, educator, cohort_id)
+    assigned = sorted(
+        session.scalars(select(CohortAssignment.scenario_id).where(CohortAssignment.cohort_id == cohort.id))
+    )
+    members = list(
+        session.scalars(
+            select(User)
+            .join(CohortMember, CohortMember.user_id == User.id)
+            .where(CohortMember.cohort_id == cohort.id)
+            .order_by(User.display_name, User.id)
+        )
+    )
+    rows = []
+    for member in members:
+        attempts = list(
+            session.scalars(select(TrainingAttempt).where(TrainingAttempt.user_id == member.id))
+        )
+        finished = [a for a in attempts if a.status == "finished"]
+        replies = sum(a.replies for a in finished)
+        rates: dict[str, float | None] = {
+            skill: (sum((a.skills or {}).get(skill, 0) for a in finished) / replies if replies else None)
+            for skill in SKILLS
+        }
+        done = {a.scenario_id for a in finished}
+        activity = [a.finished_at or a.started_at for a in attempts]
+        latest = max(attempts, key=lambda a: (a.started_at, a.id)) if attempts else None
+        rows.append(
+            MemberProgress(
+                user=member,
+                attempts=len(attempts),
+                finished=len(finished),
+                good_endings=sum(a.outcome == "good" for a in finished),
+                assigned_completed=len(done & set(assigned)),
+                last_activity=max(activity) if activity else None,
+                rates=rates,
+                latest_attempt_id=latest.id if latest else None,
+            )
+        )
+    return CohortProgress(cohort=cohort, assigned=assigned, members=rows)
+
+
+def cohort_csv(session: Session, educator: User, cohort_id: int, *, ip: str | None = None) -> str:
+    """The cohort's progress as CSV (one row per member; rates are shares of replies)."""
+    progress = cohort_progress(session, educator, cohort_id)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in progress.members:
+        writer.writerow(
+            [
+                progress.cohort.name,
+                row.user.display_name,
+                row.user.email,
+                row.user.role,
+                row.attempts,
+                row.finished,
+                row.good_endings,
+                len(progress.assigned),
+                row.assigned_completed,
+                row.last_activity.isoformat() if row.last_activity else "",
+                *("" if row.rates[s] is None else f"{row.rates[s]:.3f}" for s in SKILLS),
+            ]
+        )
+    audit.record(session, educator, "cohort.export", f"cohort:{progress.cohort.id}", ip=ip)
+    session.commit()
+    return buffer.getvalue()
+
+
+# ----- case studies: annotated example consultations -------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseStudy:
+    """A bundled PriMock57 consultation with the engine's analysis, for learners to study."""
+
+    id: str
+    title: str
+    report: AnalysisReport
+
+    @property
+    def opportunities(self) -> int:
+        """Number of empathic opportunities (patient cues) found."""
+        return len(self.report.opportunities)
+
+
+def _case_files(folder: Path) -> dict[str, list[Path]]:
+    groups: dict[str, list[Path]] = {}
+    for path in sorted(folder.glob("*.TextGrid")):
+        groups.setdefault(path.stem.rsplit("_", 1)[0], []).append(path)
+    return {stem: files for stem, files in groups.items() if len(files) > 1}
+
+
+@cache
+def case_studies(folder: Path | None = None) -> tuple[CaseStudy, ...]:
+    """The case-study library: each bundled PriMock57 pair, merged and analysed (rules only).
+
+    Rules only keeps the library identical on every machine and fast to build; it is built once
+    per process. PriMock57 is CC BY 4.0 (Papadopoulos Korfiatis et al., 2022): mock consultations
+    with actors, no real patient data.
+    """
+    from bedside.io import merge_conversations, read_conversations
+    from bedside.services.demo import sample_dir
+
+    studies = []
+    for stem, files in _case_files(folder or sample_dir()).items():
+        parts = [c for path in files for c in read_conversations(path)]
+        conversation = merge_conversations(parts, conv_id=stem)
+        day, _, number = stem.partition("_consultation")
+        title = f"PriMock57 {day.replace('day', 'day ')}, consultation {number.lstrip('0') or number}"
+        studies.append(CaseStudy(id=stem, title=title, report=analyse(conversation)))
+    return tuple(studies)
+
+
+def case_study(case_id: str) -> CaseStudy:
+    """One case study by id.
+
+    Raises:
+        NotFound: no such case study.
+    """
+    for study in case_studies():
+        if study.id == case_id:
+            return study
+    raise NotFound("no such case study")
