@@ -30,9 +30,11 @@ _TOPIC_LINKS = ("about", "of", "with", "that", "if", "whether", "because")
 _MAX_TOPIC_WORDS = 8
 _MAX_PHRASE_WORDS = 12
 _FILLER_PHRASES = re.compile(
-    r"\b(?:uh|um|umm|erm|er|like|you know|kind of|sort of|i mean|actually|basically|really|just)\b"
+    r"\b(?:uh|um|umm|erm|er|you know|kind of|sort of|i mean|actually|basically|really|just)\b|"
+    r"\blike,",
+    re.IGNORECASE,
 )
-_CONJUNCTION = re.compile(r"\s+(?:because|but|so|and then|cause|'cause)\s+")
+_CONJUNCTION = re.compile(r"\s+(?:because|but|so|and then|cause|'cause)\s+", re.IGNORECASE)
 _DANGLING = frozenset(
     [
         "to",
@@ -135,7 +137,7 @@ def _clean_topic(phrase: str) -> str | None:
     return " ".join(words)
 
 
-def _topic(match: re.Match[str]) -> tuple[str | None, str | None]:
+def _topic(match: re.Match[str], text: str) -> tuple[str | None, str | None]:
     """What the worry is about, bare and with its link word, spoken back to the patient.
 
     "scared it's cancer" gives ("cancer", "that it's cancer"); "worried about my heart" gives
@@ -143,7 +145,7 @@ def _topic(match: re.Match[str]) -> tuple[str | None, str | None]:
     """
     if "topic" not in match.re.groupindex or not match.group("topic"):
         return None, None
-    bare_text = _clean_topic(match.group("topic"))
+    bare_text = _clean_topic(text[match.start("topic") : match.end("topic")])
     if bare_text is None or not words_of(bare_text):
         return None, None
     bare = second_person(bare_text)
@@ -219,7 +221,7 @@ def detect_cue(
         )
     position, match = first
     category = rules.cue_categories[position]
-    bare, topic = _topic(topic_match) if topic_match is not None else (None, None)
+    bare, topic = _topic(topic_match, text) if topic_match is not None else (None, None)
     return Cue(
         kind=category.kind,
         category=category.id,
@@ -227,7 +229,7 @@ def detect_cue(
         emotion=category.emotion,
         source="rules+model" if model_emotion else "rules",
         evidence=evidence,
-        phrase=second_person(_trim(match.group(0))),
+        phrase=second_person(_trim(text[match.start() : match.end()])),
         bare=bare,
         topic=topic,
     )

@@ -49,8 +49,11 @@ def _talk(
 
 
 def _interrupts(clinician: _Timed, rules: RuleSet) -> bool:
-    """A clinician turn can interrupt unless it is a short backchannel ("mm-hmm" under 1 s)."""
-    short = (clinician.end - clinician.start) < rules.timing.backchannel_max_s
+    """A clinician turn can interrupt unless it is a short backchannel ("mm-hmm", 1 s or less).
+
+    "Or less", not "under": transcribers often give a lone "okay" exactly one second.
+    """
+    short = (clinician.end - clinician.start) <= rules.timing.backchannel_max_s + 1e-9
     return not (clinician.backchannel and short)
 
 
