@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bedside.errors import FormatError
-from bedside.io import FORMATS, read_conversations
+from bedside.io import FORMATS, READERS, read_conversations, read_jsonl
 
 OK = Path(__file__).resolve().parents[1] / "fixtures" / "io" / "ok"
 SEEDS = {path.name: path.read_bytes() for path in sorted(OK.iterdir())}
@@ -86,3 +87,20 @@ def test_mutated_fixtures(fmt: str | None, case: tuple[str, bytes]) -> None:
 def test_random_text_in_every_format(text: str) -> None:
     for fmt in FORMATS:
         read_all(text.encode("utf-8"), fmt)
+
+
+@FUZZ
+@given(
+    text=st.text(
+        alphabet=st.sampled_from(list('ab:[]01<>/\\-.,"{}&\r\n\t\x00 ')) | st.characters(),
+        max_size=200,
+    )
+)
+def test_reader_functions_take_any_text(text: str) -> None:
+    """The `read_xxx(data: str)` functions, called directly (no decoding step in front)."""
+    for fmt, reader in READERS.items():
+        with contextlib.suppress(FormatError):
+            assert reader(text, source=f"fuzz.{fmt}").turns
+    with contextlib.suppress(FormatError):
+        for conv in read_jsonl(text):
+            assert conv.turns

@@ -69,6 +69,13 @@ def test_text_without_times_and_with_colons_in_the_text() -> None:
     assert [t.role for t in conv.turns] == [Role.CLINICIAN, Role.PATIENT]
 
 
+def test_absurd_clocks_are_format_errors_not_overflows() -> None:
+    with pytest.raises(FormatError, match="is not a time"):
+        read_text("[" + "9" * 400 + ":00:00] A: hi")
+    with pytest.raises(FormatError, match="malformed cue timing"):
+        read_vtt("WEBVTT\n\n" + "9" * 400 + ":00:00.000 --> 00:00:01.000\n<v A>hi\n")
+
+
 def test_time_prefix_without_speaker_is_an_error() -> None:
     with pytest.raises(FormatError, match="followed by 'Speaker: text'") as caught:
         read_text("[00:01] hello there")

@@ -21,7 +21,7 @@ __all__ = ["parse_clock", "read_text"]
 
 _TIME_PREFIX = re.compile(r"^\s*\[(?P<clock>[0-9][0-9:.,]*)\]\s*")
 _CLOCK = re.compile(
-    r"^(?:(?P<h>\d+):(?P<m2>[0-5]\d)|(?P<m>\d+)):(?P<s>[0-5]\d)(?:[.,](?P<frac>\d{1,3}))?$"
+    r"^(?:(?P<h>\d{1,4}):(?P<m2>[0-5]\d)|(?P<m>\d{1,6})):(?P<s>[0-5]\d)(?:[.,](?P<frac>\d{1,3}))?$"
 )
 
 
@@ -65,7 +65,7 @@ def read_text(
             start = parse_clock(timed["clock"])
             if start is None:
                 raise FormatError(
-                    f"'[{timed['clock']}]' is not a time; expected [hh:mm:ss] or [mm:ss]",
+                    f"'[{timed['clock'][:20]}]' is not a time; expected [hh:mm:ss] or [mm:ss]",
                     source=source,
                     line=number,
                     column=timed.start("clock"),

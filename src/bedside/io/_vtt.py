@@ -24,7 +24,7 @@ from bedside.model import Conversation, Role
 
 __all__ = ["read_vtt", "vtt_seconds"]
 
-_STAMP = r"(?:\d{2,}:)?[0-5]\d:[0-5]\d\.\d{3}"
+_STAMP = r"(?:\d{2,4}:)?[0-5]\d:[0-5]\d\.\d{3}"  # up to 9999 hours: no float overflow
 _TIMING = re.compile(rf"^\s*(?P<start>{_STAMP})[ \t]+-->[ \t]+(?P<end>{_STAMP})(?:[ \t]+.*)?$")
 _HEADER = re.compile(r"^WEBVTT(?:[ \t].*)?$")
 
@@ -73,7 +73,7 @@ def _cue_timing_lines(data: str, source: str) -> list[int]:
         number = block_start + arrow + 1
         if not _TIMING.match(block[arrow]):
             raise FormatError(
-                f"malformed cue timing {block[arrow].strip()!r}; expected 'hh:mm:ss.ttt --> hh:mm:ss.ttt'",
+                f"malformed cue timing {block[arrow].strip()[:60]!r}; expected 'hh:mm:ss.ttt --> hh:mm:ss.ttt'",
                 source=source,
                 line=number,
                 column=1,
