@@ -61,6 +61,7 @@ __all__ = [
     "open_tasks",
     "patient_for_care",
     "patient_messages",
+    "patient_names",
     "reconcile_tasks",
     "resolve_flag",
     "responsible_clinician",
@@ -552,6 +553,14 @@ def care_patients(session: Session, clinician: User) -> list[CarePatient]:
         found.append(entry)
     found.sort(key=lambda entry: -entry.open_flags)
     return found
+
+
+def patient_names(session: Session, patient_ids: Sequence[int]) -> dict[int, str]:
+    """Display names of these patients (for the care team's lists)."""
+    if not patient_ids:
+        return {}
+    found = session.execute(select(User.id, User.display_name).where(User.id.in_(set(patient_ids))))
+    return dict(found.tuples().all())
 
 
 def complete_task(

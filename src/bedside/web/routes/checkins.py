@@ -184,12 +184,14 @@ def crisis(request: Request, user: CurrentUser) -> Any:
 def care_home(request: Request, session: SessionDep, user: Clinician) -> Any:
     """Urgent tasks first, then open safety flags, then patients with their latest scores."""
     checkins.reconcile_tasks(session, user.organisation_id)
+    flags = checkins.open_flags(session, user)
     return render(
         request,
         "checkins/care.html",
         {
             "tasks": checkins.open_tasks(session, user),
-            "flags": checkins.open_flags(session, user),
+            "flags": flags,
+            "names": checkins.patient_names(session, [flag.patient_id for flag in flags]),
             "patients": checkins.care_patients(session, user),
             "error": None,
         },
