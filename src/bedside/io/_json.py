@@ -48,13 +48,19 @@ def _time(
     value = turn.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    seconds = math.nan
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            seconds = float(value)
+        except OverflowError:  # an integer of hundreds of digits
+            seconds = math.inf
+    if not math.isfinite(seconds):
         raise FormatError(
-            f"{where}.{key} is {value!r}; expected a number of seconds or null",
+            f"{where}.{key} is {str(value)[:30]!r}; expected a finite number of seconds or null",
             source=source,
             line=line,
         )
-    return float(value)
+    return seconds
 
 
 def conversation_from_document(
