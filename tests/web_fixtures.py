@@ -199,12 +199,12 @@ def pipeline() -> FakePipeline:
 
 
 TRANSCRIPT = (
-    "Dr Lee: Hello, what brings you in today?\n"
-    "Patient: I'm worried about these headaches.\n"
-    "Dr Lee: How long have you had them?\n"
-    "Patient: Two weeks. I'm worried it is serious.\n"
-    "Dr Lee: I understand, that sounds frightening.\n"
-).encode()
+    b"Dr Lee: Hello, what brings you in today?\n"
+    b"Patient: I'm worried about these headaches.\n"
+    b"Dr Lee: How long have you had them?\n"
+    b"Patient: Two weeks. I'm worried it is serious.\n"
+    b"Dr Lee: I understand, that sounds frightening.\n"
+)
 
 
 class Client:
@@ -276,5 +276,15 @@ def store_encounter(world: World, owner: str, pipeline: FakePipeline, *, patient
         return encounter.id
 
 
-__all__ = ["PASSWORD", "PRIMOCK", "ROLES", "TRANSCRIPT", "Client", "FakePipeline", "World",
-           "primock_pair", "store_encounter", "UserRole"]
+__all__ = [
+    "PASSWORD",
+    "PRIMOCK",
+    "ROLES",
+    "TRANSCRIPT",
+    "Client",
+    "FakePipeline",
+    "UserRole",
+    "World",
+    "primock_pair",
+    "store_encounter",
+]

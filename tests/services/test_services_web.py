@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
-from web_fixtures import PASSWORD, PRIMOCK, store_encounter
 
 from bedside.db.tables import AuditEvent, Encounter, User
 from bedside.errors import NotFound, PermissionDenied
 from bedside.services import accounts, demo, encounters, insights
+from web_fixtures import PASSWORD, PRIMOCK, store_encounter
 
 
 def _user(session, world, name):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from web_fixtures import TRANSCRIPT, Client, store_encounter
-
 from bedside.db.tables import ApiToken, User
 from bedside.services import accounts
+from web_fixtures import TRANSCRIPT, Client, store_encounter
 
 
 def _api(app, world, role):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from starlette.testclient import TestClient
-from web_fixtures import PASSWORD, Client
 
 from bedside.db.tables import AuditEvent, User, WebSession
 from bedside.services import accounts
+from web_fixtures import PASSWORD, Client
 
 
 def _login(client: Client, email: str, password: str, **extra):

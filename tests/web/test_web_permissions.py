@@ -11,10 +11,10 @@ import importlib
 
 import pytest
 from fastapi.routing import APIRoute
-from web_fixtures import ROLES, TRANSCRIPT, Client, store_encounter
 
 from bedside.services import accounts
 from bedside.web.routes import ROUTE_MODULES
+from web_fixtures import ROLES, TRANSCRIPT, Client, store_encounter
 
 ANON = "anonymous"
 EVERYONE = (*ROLES, ANON)
@@ -22,7 +22,7 @@ UPLOADERS = ("clinician", "learner", "educator")
 
 
 def expect(default: int, anon: int = 303, **by_role: int) -> dict[str, int]:
-    table = {role: default for role in ROLES}
+    table = dict.fromkeys(ROLES, default)
     table[ANON] = anon
     table.update(by_role)
     return table

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from bedside.db.tables import (
@@ -126,12 +126,12 @@ def encounters_visible_query(
     owner_ids: Sequence[int] = (),
     shared_with: int | None = None,
     patient_id: int | None = None,
-) -> Select[tuple[Encounter]]:
+) -> Select[Encounter]:
     """Encounters owned by any of `owner_ids`, shared with `shared_with`, or about `patient_id`.
 
     The service decides which of these apply to the caller; an empty selection matches nothing.
     """
-    clauses = []
+    clauses: list[ColumnElement[bool]] = []
     if owner_ids:
         clauses.append(Encounter.owner_id.in_(list(owner_ids)))
     if shared_with is not None:
@@ -146,7 +146,7 @@ def encounters_visible_query(
 
 
 def page(
-    session: Session, query: Select[tuple[Encounter]], *, offset: int, limit: int
+    session: Session, query: Select[Encounter], *, offset: int, limit: int
 ) -> Sequence[Encounter]:
     """One page of encounters, newest first."""
     return session.scalars(
@@ -154,7 +154,7 @@ def page(
     ).all()
 
 
-def count(session: Session, query: Select[tuple[Encounter]]) -> int:
+def count(session: Session, query: Select[Encounter]) -> int:
     """How many rows a query selects."""
     return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
 

@@ -31,7 +31,7 @@ TREND_ROLES = frozenset({UserRole.CLINICIAN, UserRole.LEARNER, UserRole.EDUCATOR
 AGGREGATE_ROLES = frozenset({UserRole.RESEARCHER, UserRole.ADMIN})
 
 
-def visible_encounters(session: Session, user: User) -> Select[tuple[Encounter]]:
+def visible_encounters(session: Session, user: User) -> Select[Encounter]:
     """The query of every encounter this account may open."""
     role = user.user_role
     if role in (UserRole.CLINICIAN, UserRole.LEARNER):

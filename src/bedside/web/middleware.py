@@ -18,7 +18,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from starlette_csrf import CSRFMiddleware
+from starlette_csrf.middleware import CSRFMiddleware
 
 __all__ = ["BodyLimitMiddleware", "FormCSRFMiddleware", "SecurityHeadersMiddleware"]
 
@@ -81,8 +81,20 @@ class FormCSRFMiddleware(CSRFMiddleware):
     embed it; a visitor without the cookie gets one on the same response.
     """
 
-    def __init__(self, app: ASGIApp, secret: str, *, field_name: str = "csrf_token", **kwargs: object) -> None:
-        super().__init__(app, secret, **kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self,
+        app: ASGIApp,
+        secret: str,
+        *,
+        sensitive_cookies: set[str] | None = None,
+        required_urls: list[re.Pattern[str]] | None = None,
+        cookie_secure: bool = False,
+        field_name: str = "csrf_token",
+    ) -> None:
+        super().__init__(
+            app, secret, sensitive_cookies=sensitive_cookies, required_urls=required_urls,
+            cookie_secure=cookie_secure,
+        )
         self.field_name = field_name
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -11,6 +11,7 @@ from importlib.resources import files
 from typing import Any
 
 from fastapi import Request
+from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
@@ -63,7 +64,7 @@ def render(
     *,
     status_code: int = 200,
     user: User | None = None,
-) -> Any:
+) -> Response:
     """Render a page with the CSRF token, the caller and the navigation for their role."""
     user = user if user is not None else getattr(request.state, "user", None)
     nav = [(label, path) for label, path, roles in NAV if user is not None and user.user_role in roles]

@@ -105,10 +105,11 @@ def export_html(request: Request, session: SessionDep, user: CurrentUser, encoun
     encounter = encounters.get(session, user, encounter_id, action="export", ip=client_ip(request))
     html = encounters.export_html(encounter)
     if html is None:
-        html = render(
+        page = render(
             request, "encounters/standalone.html",
             {"encounter": encounter, "analysis": encounter.analysis},
-        ).body.decode()
+        )
+        html = bytes(page.body).decode()
     return HTMLResponse(
         html,
         headers={"content-disposition": f'attachment; filename="encounter-{encounter.id}.html"'},

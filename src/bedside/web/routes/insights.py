@@ -26,15 +26,15 @@ def trends(
     subject, points = insights.trends(session, viewer, user, ip=client_ip(request))
     labels = [p.at.strftime("%d %b") for p in points]
     charts = [
-        line_chart([p.score for p in points], title="Compassion score (0–100)", y_max=100,
-                   labels=labels),
-        line_chart(
-            [None if p.clinician_share is None else round(p.clinician_share * 100, 1) for p in points],
-            title="Clinician talk share (%)", y_max=100, labels=labels, colour="#7a3e9d",
-        ),
-        line_chart([p.missed for p in points], title="Missed empathic opportunities",
-                   y_max=max([p.missed for p in points] + [4]), labels=labels, colour="#b5461f",
-                   bars=True),
+        (title, line_chart(values, title=title, y_max=y_max, labels=labels, colour=colour, bars=bars))
+        for title, values, y_max, colour, bars in (
+            ("Compassion score (0–100)", [p.score for p in points], 100, "#1f5f8b", False),
+            ("Clinician talk share (%)",
+             [None if p.clinician_share is None else round(p.clinician_share * 100, 1) for p in points],
+             100, "#7a3e9d", False),
+            ("Missed empathic opportunities", [p.missed for p in points],
+             max([p.missed for p in points] + [4]), "#b5461f", True),
+        )
     ]
     return render(request, "trends.html", {"subject": subject, "points": points, "charts": charts})
 
