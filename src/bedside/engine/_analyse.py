@@ -216,8 +216,8 @@ def analyse(
 
     opportunities: list[Opportunity] = []
     response_of: dict[int, str] = {}
-    for group in group_cues(turns, cues, rules.backchannels):
-        window = response_window(turns, group.turns[-1], rules.backchannels, config.response_window)
+    for group in group_cues(turns, cues, rules):
+        window = response_window(turns, group.turns[-1], rules, config.response_window)
         judged = judge_response(group, window, turns, features, labels.empathy, labels.mi)
         suggestion = (
             suggest(group.cue, rules, turn_index=group.turns[0])

@@ -19,9 +19,17 @@ from bedside.engine._text import FILLERS, match_form, words_of
 __all__ = ["ClinicianFeatures", "clinician_features", "question_type"]
 
 _QUESTION = re.compile(r"[^.?!]*\?")
+_TAG_QUESTION = re.compile(
+    r"(?:^|,)\s*(?:ok|okay|yeah|yes|right|alright|all right|isn't it|aren't they|don't you|"
+    r"you know|no|eh)\s*\?$"
+)
 _LEADING = re.compile(
     r"^(?:\s|,|-|\b(?:okay|ok|and|so|right|well|now|fine|alright|um|uh|er|erm|good|great|yeah|"
     r"yes|sure|then|also|just|but)\b)+"
+)
+_ASKS = re.compile(
+    r"(?:what|how|why|where|when|which|who|do|does|did|is|are|was|were|have|has|had|can|could|"
+    r"will|would|should|any|tell me)\b"
 )
 _IMPERATIVE_OPEN = re.compile(
     r"(?:^|[.!?]\s*)(?:tell me|describe|talk me through|walk me through)\b"
@@ -47,6 +55,7 @@ class ClinicianFeatures:
     teach_back: bool
     summary: bool
     question: Literal["open", "closed"] | None
+    feeling_question: bool
     jargon: tuple[dict[str, Any], ...]
     readability_grade: float | None
     evidence: dict[str, list[str]] = field(default_factory=dict)
@@ -75,6 +84,25 @@ def _find(patterns: Sequence[re.Pattern[str]], form: str) -> list[str]:
     return found
 
 
+def _questions(form: str) -> list[str]:
+    """The question sentences of a turn; a tag ("..., OK?", "..., right?") does not make one.
+
+    "We've got an ambulance coming, OK?" is a statement; "How are you feeling, okay?" is
+    still a question once its tag is set aside.
+    """
+    found = []
+    for raw in _QUESTION.findall(form):
+        sentence = raw.strip()
+        tag = _TAG_QUESTION.search(sentence)
+        if tag is None:
+            found.append(sentence)
+            continue
+        rest = _LEADING.sub("", sentence[: tag.start()]).strip()
+        if _ASKS.match(rest):
+            found.append(rest + "?")
+    return found
+
+
 def _find_statements(patterns: Sequence[re.Pattern[str]], form: str) -> list[str]:
     """Matches outside questions: "You feel low." reflects, "Do you feel sick?" asks."""
     found = []
@@ -88,7 +116,7 @@ def _find_statements(patterns: Sequence[re.Pattern[str]], form: str) -> list[str
 
 
 def _starts(sentence: str, starts: Sequence[str]) -> bool:
-    return any(sentence == s or sentence.startswith(s + " ") for s in starts)
+    return any(sentence == s or sentence.startswith((s + " ", s + "'")) for s in starts)
 
 
 def question_type(text: str, rules: RuleSet) -> Literal["open", "closed"] | None:
@@ -102,7 +130,7 @@ def question_type(text: str, rules: RuleSet) -> Literal["open", "closed"] | None
     if _IMPERATIVE_OPEN.search(form):
         return "open"
     found: Literal["open", "closed"] | None = None
-    for raw in _QUESTION.findall(form):
+    for raw in _questions(form):
         sentence = _LEADING.sub("", raw.strip().rstrip("?")).strip()
         if not sentence:
             continue
@@ -148,6 +176,9 @@ def clinician_features(text: str, rules: RuleSet) -> ClinicianFeatures:
         "teach_back": _find(rules.teach_back, form),
         "summary": _find(rules.summary, form),
     }
+    feeling = [m.group(0) for q in _questions(form) for m in rules.feeling.finditer(q)]
+    if feeling:
+        evidence["feeling"] = feeling
     nurse = tuple(name for name, patterns in rules.nurse.items() if _find(patterns, form))
     for name in nurse:
         evidence[f"nurse_{name}"] = _find(rules.nurse[name], form)
@@ -164,6 +195,7 @@ def clinician_features(text: str, rules: RuleSet) -> ClinicianFeatures:
         teach_back=bool(evidence["teach_back"]),
         summary=bool(evidence["summary"]),
         question=question_type(text, rules),
+        feeling_question=bool(feeling),
         jargon=_jargon(text, form, rules),
         readability_grade=readability_grade(text) if len(spoken) >= _MIN_GRADED_WORDS else None,
         evidence={k: v for k, v in evidence.items() if v},

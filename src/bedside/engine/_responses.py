@@ -14,7 +14,8 @@ from typing import Literal
 
 from bedside.engine._clinician import ClinicianFeatures
 from bedside.engine._cues import Cue
-from bedside.engine._text import content_words, is_backchannel
+from bedside.engine._rules import RuleSet
+from bedside.engine._text import content_words, is_backchannel, match_form, shared_words
 from bedside.model import EmpathyLabel, MICode, Role, Turn
 
 __all__ = ["CueGroup", "Judgement", "group_cues", "judge_response", "response_window"]
@@ -44,17 +45,25 @@ class Judgement:
     flags: tuple[str, ...]
 
 
+def _not_heard(text: str, rules: RuleSet) -> bool:
+    form = match_form(text)
+    return any(pattern.search(form) for pattern in rules.not_heard)
+
+
 def response_window(
-    turns: Sequence[Turn], cue_index: int, backchannels: frozenset[str], max_turns: int
+    turns: Sequence[Turn], cue_index: int, rules: RuleSet, max_turns: int
 ) -> list[int]:
     """Substantive clinician turns after a cue, until the patient speaks again (at most N).
 
-    "Mm-hmm" and "okay" are skipped: they neither answer nor ignore the cue.
+    "Mm-hmm" and "okay" are skipped: they neither answer nor ignore the cue. So is "Sorry, could
+    you repeat that?": the clinician did not hear it, and the patient's repeat is the new cue.
     """
     window: list[int] = []
     for index in range(cue_index + 1, len(turns)):
         turn = turns[index]
-        if is_backchannel(turn.text, backchannels):
+        if is_backchannel(turn.text, rules.backchannels):
+            continue
+        if turn.role is Role.CLINICIAN and _not_heard(turn.text, rules):
             continue
         if turn.role is Role.CLINICIAN:
             window.append(index)
@@ -65,14 +74,13 @@ def response_window(
     return window
 
 
-def group_cues(
-    turns: Sequence[Turn], cues: Mapping[int, Cue], backchannels: frozenset[str]
-) -> list[CueGroup]:
+def group_cues(turns: Sequence[Turn], cues: Mapping[int, Cue], rules: RuleSet) -> list[CueGroup]:
     """Join cue turns the clinician did not answer in between into one opportunity.
 
     A patient's worry is often split over several transcript segments ("I'm scared." [pause]
-    "My dad had this."): that is one moment for the clinician, not two. The concern (explicit)
-    wins over a hint as the group's cue.
+    "My dad had this."): that is one moment for the clinician, not two; so is a cue repeated
+    because the clinician asked "Sorry, could you say that again?". The concern (explicit) wins
+    over a hint as the group's cue.
     """
     groups: list[CueGroup] = []
     current: list[int] = []
@@ -100,7 +108,11 @@ def group_cues(
     for index, turn in enumerate(turns):
         if index in cues:
             current.append(index)
-        elif turn.role is Role.CLINICIAN and not is_backchannel(turn.text, backchannels):
+        elif (
+            turn.role is Role.CLINICIAN
+            and not is_backchannel(turn.text, rules.backchannels)
+            and not _not_heard(turn.text, rules)
+        ):
             close()
     close()
     return groups
@@ -113,7 +125,8 @@ def _judge_turn(
     empathy: EmpathyLabel | None,
     mi: MICode | None,
 ) -> tuple[Response, str, list[str]]:
-    overlap = bool(cue_words & content_words(text))
+    overlap_words = shared_words(cue_words, content_words(text))
+    overlap = bool(overlap_words)
     evidence = features.evidence
     if features.explore or features.reflect:
         return (
@@ -121,8 +134,10 @@ def _judge_turn(
             "explores_or_reflects",
             evidence.get("explore", []) + evidence.get("reflect", []),
         )
+    if features.feeling_question:
+        return "explored", "question_on_feeling", evidence.get("feeling", [])
     if features.question == "open" and overlap:
-        return "explored", "open_question_on_cue", sorted(cue_words & content_words(text))
+        return "explored", "open_question_on_cue", sorted(overlap_words)
     if empathy is not None:
         level = empathy.levels.get("explorations", 0)
         if level >= 2 or (level == 1 and overlap):

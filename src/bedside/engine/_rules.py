@@ -78,6 +78,8 @@ class _ResponsesFile(_Strict, frozen=True):
     acknowledge: tuple[str, ...]
     reassurance: tuple[str, ...]
     advice: tuple[str, ...]
+    feeling_words: tuple[str, ...]
+    not_heard: tuple[str, ...]
     nurse: _Nurse
     agenda_setting: tuple[str, ...]
     teach_back: tuple[str, ...]
@@ -175,6 +177,8 @@ class RuleSet:
     acknowledge: tuple[re.Pattern[str], ...]
     reassurance: tuple[re.Pattern[str], ...]
     advice: tuple[re.Pattern[str], ...]
+    feeling: re.Pattern[str]
+    not_heard: tuple[re.Pattern[str], ...]
     nurse: Mapping[str, tuple[re.Pattern[str], ...]]
     agenda_setting: tuple[re.Pattern[str], ...]
     teach_back: tuple[re.Pattern[str], ...]
@@ -231,6 +235,18 @@ def _compile(patterns: tuple[str, ...], source: str) -> tuple[re.Pattern[str], .
 def _expect_schema(found: str, expected: str, source: str) -> None:
     if found != expected:
         raise FormatError(f"schema is {found!r}, expected {expected!r}", source=source)
+
+
+def _word_alternation(words: tuple[str, ...]) -> str:
+    """One pattern: stems of four letters or more match word beginnings, shorter words whole."""
+    stems = [re.escape(w.lower()) for w in words if len(w) >= 4]
+    whole = [re.escape(w.lower()) for w in words if len(w) < 4]
+    parts = []
+    if stems:
+        parts.append(r"\b(?:" + "|".join(stems) + r")\w*")
+    if whole:
+        parts.append(r"\b(?:" + "|".join(whole) + r")\b")
+    return "|".join(parts) or r"(?!)"
 
 
 _SLOTS = frozenset({"bare", "topic", "phrase"})
@@ -351,6 +367,8 @@ def load_ruleset(
         acknowledge=_compile(responses.acknowledge, responses_source),
         reassurance=_compile(responses.reassurance, responses_source),
         advice=_compile(responses.advice, responses_source),
+        feeling=_compile((_word_alternation(responses.feeling_words),), responses_source)[0],
+        not_heard=_compile(responses.not_heard, responses_source),
         nurse={
             "name": _compile(nurse.name, responses_source),
             "understand": _compile(nurse.understand, responses_source),

@@ -12,6 +12,7 @@ __all__ = [
     "match_form",
     "normalise",
     "second_person",
+    "shared_words",
     "words_of",
 ]
 
@@ -166,6 +167,24 @@ def words_of(text: str) -> list[str]:
 def content_words(text: str) -> set[str]:
     """Words that carry meaning (no stop words, at least four letters), for topic overlap."""
     return {w for w in words_of(normalise(text)) if len(w) >= 4 and w not in _STOP}
+
+
+def shared_words(first: set[str] | frozenset[str], second: set[str] | frozenset[str]) -> set[str]:
+    """Words of `first` that `second` also uses, allowing for word endings.
+
+    Two words match when they share a beginning of at least four letters that leaves at most
+    two letters over in the shorter word: "stressed" and "stress", "worried" and "worry",
+    "pain" and "painful" match; "heart" and "health" do not.
+    """
+    found = set()
+    for word in first:
+        for other in second:
+            shortest = min(len(word), len(other))
+            need = max(4, shortest - 2)
+            if shortest >= 4 and word[:need] == other[:need]:
+                found.add(word)
+                break
+    return found
 
 
 def is_backchannel(text: str, backchannels: Iterable[str] | frozenset[str]) -> bool:
