@@ -115,3 +115,96 @@ def test_shipped_models_when_present():
         pytest.skip(f"shipped models not available: {error}")
     assert branch_for("grief", "point", "Have you had any thoughts of ending your life?", assessor) == "safety"
     assert branch_for("worried-parent", "opening", "It's just a virus, kids get fevers all the time.", assessor) == "dismissed"
+
+
+# ----- the optional LLM voice ------------------------------------------------------------------
+
+
+class FakeChat:
+    """A local OpenAI-compatible endpoint answering with a fixed line (or an error)."""
+
+    def __init__(self, content, status=200):
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, HTTPServer
+
+        outer = self
+        self.requests = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers["content-length"])
+                outer.requests.append((self.path, self.headers.get("authorization"), json.loads(self.rfile.read(length))))
+                body = json.dumps({"choices": [{"message": {"role": "assistant", "content": content}}]}).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def chat(request):
+    servers = []
+
+    def make(content, status=200):
+        server = FakeChat(content, status)
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.close()
+
+
+def test_llm_voice_rephrases_but_keeps_cues_and_branches(chat):
+    from bedside.services.training import LLMVoice
+
+    line = "Six weeks on Tuesday now. I still set out two cups in the morning, daft as it sounds."
+    server = chat(line)
+    voice = LLMVoice(url=server.url, api_key="k")
+    session = begin_practice("grief", RULES, voice=voice)
+    step = session.reply("I was so sorry to hear about Joan. How have you been since she died?")
+    assert step.attempt.node == "loss"  # the rules chose the branch
+    assert session.spoken == line
+    path, auth, body = server.requests[0]
+    assert path == "/v1/chat/completions" and auth == "Bearer k"
+    assert "I still set out two cups in the morning" in body["messages"][0]["content"]  # cue kept
+
+
+def test_llm_voice_falls_back_to_the_script(chat):
+    from bedside.services.training import LLMVoice
+
+    scripted = shipped_scenario("grief").node("loss").patient
+    dropped_cue = chat("It's been six weeks. The house is quiet.")
+    session = begin_practice("grief", RULES, voice=LLMVoice(url=dropped_cue.url))
+    session.reply("I was so sorry to hear about Joan. How have you been since she died?")
+    assert session.spoken == scripted
+    broken = chat("whatever", status=500)
+    session = begin_practice("grief", RULES, voice=LLMVoice(url=broken.url + "/chat/completions"))
+    session.reply("I was so sorry to hear about Joan. How have you been since she died?")
+    assert session.spoken == scripted
+    session = begin_practice("grief", RULES, voice=LLMVoice(url="http://127.0.0.1:9/v1", timeout=0.5))
+    session.reply("I was so sorry to hear about Joan. How have you been since she died?")
+    assert session.spoken == scripted
+
+
+def test_voice_from_settings():
+    from bedside.config import Settings
+    from bedside.services.training import voice_from_settings
+
+    assert voice_from_settings(Settings(llm_url=None)) is None
+    voice = voice_from_settings(Settings(llm_url="http://example.invalid/v1", llm_model="m"))
+    assert voice is not None and voice.model == "m"

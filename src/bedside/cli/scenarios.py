@@ -25,6 +25,7 @@ from bedside.services.training import (
     ReplyAssessor,
     begin_practice,
     load_assessor,
+    voice_from_settings,
 )
 from bedside.simulator import (
     CheckResult,
@@ -246,7 +247,7 @@ def _play(console: Console, session: PracticeSession) -> int:
             continue
         step = session.reply(reply)
         _show_feedback(console, step.feedback, step)
-        _say(console, scenario, step.patient)
+        _say(console, scenario, session.spoken)
     _show_debrief(console, session.debrief())
     return 0
 
@@ -256,6 +257,13 @@ def practice(
     rules_only: Annotated[
         bool,
         typer.Option("--rules-only", help="Score replies with rules only (no language models)."),
+    ] = False,
+    scripted: Annotated[
+        bool,
+        typer.Option(
+            "--scripted",
+            help="Use the scenario's own lines even when BEDSIDE_LLM_URL names a model to voice them.",
+        ),
     ] = False,
 ) -> None:
     """Practise a hard conversation with a simulated patient, with feedback on every reply.
@@ -276,9 +284,12 @@ def practice(
                 f"bedside: note: language models unavailable ({error}); scoring with rules only\n"
             )
             assessor = load_assessor(models=False)
-    session = begin_practice(scenario_id, assessor)
+    voice = None if scripted else voice_from_settings()
+    session = begin_practice(scenario_id, assessor, voice=voice)
     console = Console(highlight=False)
     _introduce(console, session.scenario, assessor)
+    if voice is not None:
+        console.print("[dim]The patient's lines are voiced by the configured language model.[/]")
     raise typer.Exit(_play(console, session))
 
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +24,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bedside.config import Settings
 from bedside.db.base import utcnow
 from bedside.db.tables import Cohort, CohortMember, User, UserRole
 from bedside.db.tables_training import CohortAssignment, TrainingAttempt
@@ -41,12 +45,14 @@ from bedside.simulator import (
     shipped_scenario,
     start,
 )
+from bedside.simulator.voice import accept_voiced, voice_messages
 
 __all__ = [
     "CHART_SKILLS",
     "CSV_COLUMNS",
     "CaseStudy",
     "CohortProgress",
+    "LLMVoice",
     "MemberProgress",
     "PracticeSession",
     "ReplyAssessor",
@@ -69,6 +75,7 @@ __all__ = [
     "skill_series",
     "start_attempt",
     "submit_reply",
+    "voice_from_settings",
 ]
 
 _MECHANISMS = ("emotional_reactions", "interpretations", "explorations")
@@ -211,17 +218,80 @@ def load_assessor(*, models: bool = True) -> ReplyAssessor:
 
 
 @dataclass
+class LLMVoice:
+    """Lets an OpenAI-compatible chat endpoint re-say the person's scripted lines.
+
+    Only the wording changes: the branch is chosen by the rules first, and a voiced line that
+    drops a planted cue, is empty or too long, or any network error, falls back to the scripted
+    line (`bedside.simulator.voice`). Nothing is logged; the learner's reply is sent to the
+    endpoint, so configure one you trust with that text.
+
+    Attributes:
+        url: base URL (`…/v1`) or the full `…/chat/completions` URL.
+        model: the model name to request.
+        api_key: sent as a bearer token when set.
+        timeout: seconds to wait before using the scripted line.
+    """
+
+    url: str
+    model: str = "gpt-4o-mini"
+    api_key: str | None = None
+    timeout: float = 8.0
+
+    def _endpoint(self) -> str:
+        url = self.url.rstrip("/")
+        return url if url.endswith("/chat/completions") else url + "/chat/completions"
+
+    def speak(self, scenario: Scenario, node_id: str, reply: str) -> str:
+        """The line the person says at `node_id`, voiced when the endpoint answers well."""
+        body = json.dumps(
+            {
+                "model": self.model,
+                "messages": voice_messages(scenario, node_id, reply),
+                "temperature": 0.7,
+                "max_tokens": 160,
+            }
+        ).encode("utf-8")
+        headers = {"content-type": "application/json"}
+        if self.api_key:
+            headers["authorization"] = f"Bearer {self.api_key}"
+        request = urllib.request.Request(self._endpoint(), data=body, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                answer = json.loads(response.read().decode("utf-8"))
+            voiced = answer["choices"][0]["message"]["content"]
+        except (urllib.error.URLError, TimeoutError, OSError, ValueError, KeyError, IndexError, TypeError):
+            voiced = None
+        return accept_voiced(scenario, node_id, voiced if isinstance(voiced, str) else None)
+
+
+def voice_from_settings(settings: Settings | None = None) -> LLMVoice | None:
+    """An `LLMVoice` when `BEDSIDE_LLM_URL` is set, else None (the scripted lines only)."""
+    settings = settings or Settings()
+    if not settings.llm_url:
+        return None
+    return LLMVoice(url=settings.llm_url, model=settings.llm_model, api_key=settings.llm_api_key)
+
+
+@dataclass
 class PracticeSession:
     """One learner playing one scenario: assess, step the simulator, time each answer.
 
     `timings` holds the seconds from submitting each reply to having the person's answer and
-    feedback, the latency a learner feels.
+    feedback, the latency a learner feels (including the LLM voice when one is set). `spoken` is
+    what the person last said: the scripted line, or its voiced version.
     """
 
     scenario: Scenario
     assessor: ReplyAssessor
     attempt: Attempt
     timings: list[float] = field(default_factory=list)
+    voice: LLMVoice | None = None
+    spoken: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.spoken:
+            self.spoken = self.scenario.node(self.attempt.node).patient
 
     @property
     def finished(self) -> bool:
@@ -239,6 +309,9 @@ class PracticeSession:
         assessment = self.assessor.assess(self.scenario, self.attempt.node, text)
         step = respond(self.scenario, self.attempt, assessment)
         self.attempt = step.attempt
+        self.spoken = (
+            self.voice.speak(self.scenario, step.attempt.node, text) if self.voice else step.patient
+        )
         self.timings.append(time.perf_counter() - began)
         return step
 
@@ -247,14 +320,16 @@ class PracticeSession:
         return build_debrief(self.scenario, self.attempt)
 
 
-def begin_practice(scenario_id: str, assessor: ReplyAssessor) -> PracticeSession:
-    """Start practising a shipped scenario.
+def begin_practice(
+    scenario_id: str, assessor: ReplyAssessor, *, voice: LLMVoice | None = None
+) -> PracticeSession:
+    """Start practising a shipped scenario (optionally with an LLM voicing the person).
 
     Raises:
         NotFound: there is no shipped scenario with that id.
     """
     scenario = shipped_scenario(scenario_id)
-    return PracticeSession(scenario=scenario, assessor=assessor, attempt=start(scenario))
+    return PracticeSession(scenario=scenario, assessor=assessor, attempt=start(scenario), voice=voice)
 
 
 # ----- stored attempts, progress and cohorts (the web application's units of work) -------------
