@@ -102,7 +102,7 @@ def roundtrip(conv: Conversation, fmt: str) -> Conversation:
 
 
 @pytest.mark.parametrize("fmt", list(SUFFIX))
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_roundtrip(fmt: str, data: st.DataObject) -> None:
     timed = fmt in TIMED_ONLY or data.draw(st.booleans())
