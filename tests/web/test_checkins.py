@@ -283,3 +283,48 @@ def test_assigning_requires_a_patient_of_the_same_organisation(client_for, world
     assert len(rows(world, CareAssignment)) == 1
     with world.session() as session:
         assert session.get(User, world.users["patient"].id) is not None
+
+
+SAFETY_POSITIVE = {
+    "physically_hurt": "sometimes",
+    "insult": "fairly_often",
+    "threaten": "rarely",
+    "scream_curse": "fairly_often",
+}  # 3 + 4 + 2 + 4 = 13 > 10
+
+
+def test_social_needs_screen_feeds_the_care_plan_and_safety_escalates(world, client_for):
+    patient = client_for("patient")
+    form = {
+        "food_worry": "often",
+        "food_ran_out": "never",
+        "transportation": "no",
+        "housing_problems": ["mold", "pests"],
+    } | SAFETY_POSITIVE
+    response = patient.post("/checkins/social", data=form)
+    assert response.status_code == 200
+    assert "Food insecurity" in response.text and "Interpersonal safety" in response.text
+    assert "Getting help now" in response.text
+    (flag,) = rows(world, SafetyFlag)
+    assert flag.kind == "interpersonal_safety" and flag.detail["safety_total"] == 13
+    (checkin,) = rows(world, CheckIn)
+    assert checkin.instrument == "ahc_hrsn" and checkin.total == 13
+    assert set(checkin.flags.split(",")) == {"housing_quality", "food", "interpersonal_safety"}
+    clinician = client_for("clinician")
+    assert "Speak with them privately" in clinician.get("/care").text
+    pid = world.users["patient"].id
+    clinician.post(f"/care/patients/{pid}/plan")
+    page = clinician.get(f"/care/patients/{pid}").text
+    assert "Food insecurity" in page and "food bank" in page.lower()
+    assert "Domestic abuse advocacy service" in page
+    bundle = clinician.get(f"/api/v1/patients/{pid}/fhir").json()
+    validate_bundle(bundle)
+    assert not any(
+        e["resource"]["resourceType"] == "QuestionnaireResponse" for e in bundle["entry"]
+    )
+
+
+def test_social_needs_bad_answer_is_refused(world, client_for):
+    response = client_for("patient").post("/checkins/social", data={"food_worry": "maybe"})
+    assert response.status_code == 400 and "unknown answer &#39;maybe&#39;" in response.text
+    assert rows(world, CheckIn) == []

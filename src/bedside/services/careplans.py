@@ -27,7 +27,13 @@ from bedside.instruments import (
     sign_care_plan,
 )
 from bedside.services import audit
-from bedside.services.checkins import checkin_history, latest_voice, patient_for_care, score_of
+from bedside.services.checkins import (
+    checkin_history,
+    latest_social_needs,
+    latest_voice,
+    patient_for_care,
+    score_of,
+)
 
 __all__ = [
     "current_plan",
@@ -110,10 +116,13 @@ def draft_plan(
 ) -> CarePlanRecord:
     """Draft a plan from the patient's check-ins, what matters and goals, by the shipped rules."""
     patient = patient_for_care(session, clinician, patient_id)
-    scores = [score_of(checkin) for checkin in checkin_history(session, patient.id)]
+    scores = [
+        score_of(checkin) for checkin in checkin_history(session, patient.id, scored_only=True)
+    ]
     voice = latest_voice(session, patient.id)
     plan = build_care_plan(
         scores=scores,
+        social_needs=latest_social_needs(session, patient.id),
         what_matters=voice.what_matters if voice else None,
         goals=voice.goals.get("goals", []) if voice else [],
         today=today or utcnow().date(),
@@ -196,7 +205,8 @@ def fhir_bundle(
         patient = patient_for_care(session, viewer, patient_id)
         record = current_plan(session, patient.id)
     responses = [
-        (score_of(checkin), checkin.created_at) for checkin in checkin_history(session, patient.id)
+        (score_of(checkin), checkin.created_at)
+        for checkin in checkin_history(session, patient.id, scored_only=True)
     ]
     bundle = export_bundle(
         patient=f"Patient/{patient.id}",

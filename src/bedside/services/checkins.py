@@ -40,22 +40,26 @@ from bedside.instruments import (
     CrisisResources,
     SafetyStatus,
     Score,
+    SocialNeedsResult,
     crisis_resources,
     get_instrument,
     score,
     screen_message,
+    screen_social_needs,
 )
 from bedside.services import audit
 
 __all__ = [
     "CHECKIN_INSTRUMENTS",
     "DISTRESS_THRESHOLD",
+    "SOCIAL_NEEDS",
     "CheckInResult",
     "MessageResult",
     "assign_patient",
     "care_patients",
     "checkin_history",
     "complete_task",
+    "latest_social_needs",
     "latest_voice",
     "open_flags",
     "open_tasks",
@@ -69,6 +73,7 @@ __all__ = [
     "score_of",
     "send_message",
     "submit_checkin",
+    "submit_social_needs",
 ]
 
 log = logging.getLogger(__name__)
@@ -86,7 +91,12 @@ _FLAG_TASKS = {
     "message_self_harm": "URGENT: message from {name} suggests risk of suicide or self-harm. Contact them now.",
     "message_harm_from_others": "URGENT: message from {name} suggests they may be harmed by someone. Contact them privately.",
     "message_harm_to_others": "URGENT: message from {name} suggests risk of harm to others. Assess now.",
+    "interpersonal_safety": "URGENT: {name} reported someone hurts, threatens or insults them (AHC HRSN "
+    "safety score above 10). Speak with them privately.",
 }
+
+#: The social-needs screen is stored as a check-in under this name.
+SOCIAL_NEEDS = "ahc_hrsn"
 
 
 @dataclass(frozen=True)
@@ -346,6 +356,78 @@ def submit_checkin(
     return CheckInResult(score=result, checkin_id=checkin.id, flag_ids=flag_ids, crisis=crisis)
 
 
+def submit_social_needs(
+    session: Session,
+    patient: User,
+    answers: Mapping[str, str | Sequence[str]],
+    *,
+    ip: str | None = None,
+) -> tuple[SocialNeedsResult, CheckInResult]:
+    """Screen and store the AHC HRSN answers; a positive interpersonal-safety screen escalates first.
+
+    Stored as a check-in named `ahc_hrsn`: `total` is the interpersonal-safety sum (None unless all
+    four items were answered), `flags` the positive domains.
+    """
+    _require_patient(patient)
+    needs = screen_social_needs(answers)
+    placeholder = score("phq2", [0, 0])  # CheckInResult needs a Score; social needs have none
+    flags: list[SafetyFlag] = []
+    if needs.domains.get("interpersonal_safety"):
+        detail = {"instrument": SOCIAL_NEEDS, "safety_total": needs.interpersonal_safety_total}
+        flags = _store_flags(
+            session, patient, ["interpersonal_safety"], source="checkin", detail=detail, ip=ip
+        )
+    flag_ids = tuple(flag.id for flag in flags)
+    crisis = crisis_resources() if flags else None
+    try:
+        checkin = CheckIn(
+            organisation_id=patient.organisation_id,
+            patient_id=patient.id,
+            instrument=SOCIAL_NEEDS,
+            version=1,
+            answers={
+                "answers": {
+                    key: list(value) if not isinstance(value, str) else value
+                    for key, value in answers.items()
+                }
+            },
+            total=needs.interpersonal_safety_total,
+            positive=bool(needs.positive_domains),
+            flags=",".join(needs.positive_domains),
+        )
+        session.add(checkin)
+        session.flush()
+        audit.record(
+            session, patient, "checkin.submit", f"checkin:{checkin.id}", ip=ip, detail=SOCIAL_NEEDS
+        )
+        for flag in flags:
+            flag.detail = {**flag.detail, "checkin_id": checkin.id}
+            _task_for(session, patient, flag)
+        session.commit()
+    except Exception:
+        log.exception(
+            "social needs of patient %s could not be stored after flags %s",
+            patient.id,
+            list(flag_ids),
+        )
+        if not flags:
+            raise
+        _tasks_after_failure(session, patient, flags)
+        return needs, CheckInResult(placeholder, None, flag_ids, crisis, stored=False)
+    return needs, CheckInResult(placeholder, checkin.id, flag_ids, crisis)
+
+
+def latest_social_needs(session: Session, patient_id: int) -> SocialNeedsResult | None:
+    """The latest AHC HRSN screen of a patient, re-screened from its stored answers."""
+    checkin = session.scalar(
+        select(CheckIn)
+        .where(CheckIn.patient_id == patient_id, CheckIn.instrument == SOCIAL_NEEDS)
+        .order_by(CheckIn.created_at.desc(), CheckIn.id.desc())
+        .limit(1)
+    )
+    return screen_social_needs(checkin.answers["answers"]) if checkin is not None else None
+
+
 def send_message(
     session: Session,
     patient: User,
@@ -450,13 +532,14 @@ def score_of(checkin: CheckIn) -> Score:
     return score(checkin.instrument, checkin.answers["answers"], allow_missing=True)
 
 
-def checkin_history(session: Session, patient_id: int) -> Sequence[CheckIn]:
-    """Every check-in of a patient, oldest first."""
-    return session.scalars(
-        select(CheckIn)
-        .where(CheckIn.patient_id == patient_id)
-        .order_by(CheckIn.created_at, CheckIn.id)
-    ).all()
+def checkin_history(
+    session: Session, patient_id: int, *, scored_only: bool = False
+) -> Sequence[CheckIn]:
+    """Every check-in of a patient, oldest first (`scored_only`: questionnaires, not social needs)."""
+    query = select(CheckIn).where(CheckIn.patient_id == patient_id)
+    if scored_only:
+        query = query.where(CheckIn.instrument != SOCIAL_NEEDS)
+    return session.scalars(query.order_by(CheckIn.created_at, CheckIn.id)).all()
 
 
 def latest_voice(session: Session, patient_id: int) -> PatientVoice | None:

@@ -17,6 +17,7 @@ from bedside.errors import NotFound, ScoringError
 from bedside.instruments import (
     crisis_resources,
     get_instrument,
+    get_social_needs_tool,
     render_patient_plan,
     what_matters_prompts,
 )
@@ -127,6 +128,33 @@ async def submit(request: Request, session: SessionDep, user: Patient, instrumen
             status_code=400,
         )
     return render(request, "checkins/result.html", {"instrument": instrument, "result": result})
+
+
+@router.get("/checkins/social", include_in_schema=False)
+def social_form(request: Request, user: Patient) -> Any:
+    """The AHC HRSN social-needs questions (every question optional)."""
+    return render(request, "checkins/social.html", {"tool": get_social_needs_tool(), "error": None})
+
+
+@router.post("/checkins/social", include_in_schema=False)
+async def social_submit(request: Request, session: SessionDep, user: Patient) -> Any:
+    """Screen social needs; a positive interpersonal-safety screen escalates like a safety flag."""
+    tool = get_social_needs_tool()
+    form = await request.form()
+    answers: dict[str, str | list[str]] = {}
+    for item in tool.items:
+        chosen = [str(value) for value in form.getlist(item.id) if str(value)]
+        if chosen:
+            answers[item.id] = chosen if item.multiple else chosen[0]
+    try:
+        needs, result = checkins.submit_social_needs(session, user, answers, ip=client_ip(request))
+    except ScoringError as error:
+        return render(
+            request, "checkins/social.html", {"tool": tool, "error": str(error)}, status_code=400
+        )
+    return render(
+        request, "checkins/social_done.html", {"tool": tool, "needs": needs, "result": result}
+    )
 
 
 @router.post("/checkins/message", include_in_schema=False)
