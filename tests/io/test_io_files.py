@@ -125,6 +125,9 @@ def test_stdin(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         conversations = list(read_conversations("-", format="jsonl"))
     assert [c.id for c in conversations] == ["conversation-1", "conversation-2", "conversation-3"]
     assert {c.source for c in conversations} == {"<stdin>"}
+    with source.open("rb") as handle:  # no format given: read whole, then detected
+        monkeypatch.setattr(sys, "stdin", type("In", (), {"buffer": handle})())
+        assert len(list(read_conversations("-"))) == 3
 
 
 def test_jsonl_line_limit(monkeypatch: pytest.MonkeyPatch) -> None:

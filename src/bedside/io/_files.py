@@ -136,14 +136,15 @@ def read_conversations(
         return iter([READERS[chosen](decode(data, source=name), source=name, roles=roles)])
     if name == STDIN:
         stdin = sys.stdin.buffer
-        head = stdin.peek(HEAD_BYTES)[:HEAD_BYTES] if hasattr(stdin, "peek") else b""
-        chosen = format or detect_format("<stdin>", head)
-        if chosen in STREAMED:
-            return STREAMED[chosen](
+        if format is not None and format in STREAMED:
+            # Streamed as it arrives; the encoding comes from the first bytes in the buffer.
+            head = stdin.peek(4)[:4] if hasattr(stdin, "peek") else b""
+            return STREAMED[format](
                 _stream_lines(stdin, "<stdin>", sniff_encoding(head)), source="<stdin>", roles=roles
             )
+        # A pipe may deliver its first bytes in pieces, so detection looks at the whole input.
         return read_conversations(
-            "<stdin>", format=chosen, roles=roles, data=_read_limited(stdin, "<stdin>")
+            "<stdin>", format=format, roles=roles, data=_read_limited(stdin, "<stdin>")
         )
     try:
         handle = open(name, "rb")  # noqa: SIM115 - closed below or by the streaming generator
