@@ -20,8 +20,8 @@ from bedside.instruments import (
 
 TODAY = date(2026, 11, 25)
 
-try:  # the colleague's implementation, when present
-    from bedside.engine._readability import readability_grade
+try:  # the engine's public Flesch-Kincaid grade
+    from bedside.engine import readability_grade
 except ImportError:  # pragma: no cover - fallback FK with a vowel-group syllable rule
     import re
 
