@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -70,6 +71,7 @@ def conversation_from_document(
     default_id: str,
     roles: Mapping[str, Role] | None = None,
     line: int | None = None,
+    turn_lines: list[int] | None = None,
 ) -> Conversation:
     """Check one conversation document (already parsed JSON) and build the Conversation.
 
@@ -99,8 +101,10 @@ def conversation_from_document(
     if not isinstance(metadata, dict):
         raise FormatError("'metadata' must be a JSON object", source=source, line=line)
     builder = TurnBuilder(source=source, roles=roles)
+    document_line = line
     for index, turn in enumerate(turns):
         where = f"turns[{index}]"
+        line = turn_lines[index] if turn_lines and len(turn_lines) == len(turns) else document_line
         if not isinstance(turn, dict):
             raise FormatError(
                 f"{where} is not an object; expected {{'speaker': ..., 'text': ...}}",
@@ -141,20 +145,44 @@ def conversation_from_document(
             raise FormatError(f"{where}: {error.message}", source=source, line=line) from None
     if not builder.turns:
         raise FormatError(
-            "conversation has no turns with words; expected at least one", source=source, line=line
+            "conversation has no turns with words; expected at least one",
+            source=source,
+            line=document_line,
         )
     return Conversation(
         id=str(conv_id), source=source, metadata=metadata, turns=tuple(builder.turns)
     )
 
 
+_SPEAKER_KEY = re.compile(r'"speaker"\s*:')
+
+
+def _turn_lines(data: str) -> list[int]:
+    """The line of each `"speaker":` key: turn i's line when there is one key per turn."""
+    lines, line, offset = [], 1, 0
+    for match in _SPEAKER_KEY.finditer(data):
+        line += data.count("\n", offset, match.start())
+        offset = match.start()
+        lines.append(line)
+    return lines
+
+
 def read_json(
     data: str, *, source: str = "<string>", roles: Mapping[str, Role] | None = None
 ) -> Conversation:
-    """Read one conversation from a JSON document (contracts.md "Conversation JSON")."""
+    """Read one conversation from a JSON document (contracts.md "Conversation JSON").
+
+    Turns get the line of their `"speaker"` key, so errors and `Turn.line` point into the
+    document; when the keys cannot be matched one to one with the turns (a `"speaker"` key in
+    the metadata), lines are left out rather than guessed.
+    """
     document = _loads(data, source=source)
     return conversation_from_document(
-        document, source=source, default_id=conversation_id(source), roles=roles
+        document,
+        source=source,
+        default_id=conversation_id(source),
+        roles=roles,
+        turn_lines=_turn_lines(data),
     )
 
 
