@@ -18,7 +18,7 @@ from bedside.engine._text import FILLERS, match_form, words_of
 
 __all__ = ["ClinicianFeatures", "clinician_features", "question_type"]
 
-_QUESTION = re.compile(r"[^.?!]*\?")
+_SENTENCES = re.compile(r"(?<=[.?!])")  # split after each end mark: linear, whatever the length
 _TAG_QUESTION = re.compile(
     r"(?:^|,)\s*(?:ok|okay|yeah|yes|right|alright|all right|isn't it|aren't they|don't you|"
     r"you know|no|eh)\s*\?$"
@@ -91,8 +91,10 @@ def _questions(form: str) -> list[str]:
     still a question once its tag is set aside.
     """
     found = []
-    for raw in _QUESTION.findall(form):
+    for raw in _SENTENCES.split(form):
         sentence = raw.strip()
+        if not sentence.endswith("?"):
+            continue
         tag = _TAG_QUESTION.search(sentence)
         if tag is None:
             found.append(sentence)
@@ -145,18 +147,18 @@ def question_type(text: str, rules: RuleSet) -> Literal["open", "closed"] | None
 
 
 def _jargon(text: str, form: str, rules: RuleSet) -> tuple[dict[str, Any], ...]:
+    """Medical terms, one pattern each (faster in Python's `re` than one big alternation)."""
     found: list[dict[str, Any]] = []
     for term in rules.jargon:
         for match in term.pattern.finditer(form):
             after = form[match.end() : match.end() + 40]
-            explained = term.plain.lower() in form or bool(_EXPLAINED.match(after))
             found.append(
                 {
                     "term": term.term,
                     "text": text[match.start() : match.end()],
                     "span": [match.start(), match.end()],
                     "plain": term.plain,
-                    "explained": explained,
+                    "explained": term.plain.lower() in form or bool(_EXPLAINED.match(after)),
                 }
             )
     found.sort(key=lambda j: j["span"][0])

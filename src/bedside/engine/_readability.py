@@ -97,6 +97,11 @@ def readability_grade(text: str) -> float:
     if not words:
         return 0.0
     sentences = max(1, len([s for s in _SENTENCE_END.split(lowered) if _WORD.search(s)]))
-    syllables = sum(count_syllables(w) for w in words)
+    counted: dict[str, int] = {}  # local memo: speech repeats its words
+    syllables = 0
+    for word in words:
+        if word not in counted:
+            counted[word] = count_syllables(word)
+        syllables += counted[word]
     grade = 0.39 * (len(words) / sentences) + 11.8 * (syllables / len(words)) - 15.59
     return round(grade, 2)
