@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -177,10 +176,12 @@ def test_role_overrides() -> None:
     assert [t.role for t in conv.turns] == [Role.FAMILY, Role.CLINICIAN]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
-def test_permission_denied(tmp_path: Path) -> None:
-    locked = tmp_path / "locked.txt"
-    locked.write_text("A: b")
-    locked.chmod(0)
-    with pytest.raises(FormatError, match="cannot open"):
-        read_conversations(locked)
+def test_permission_denied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bedside.io._files as files
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(files, "open", refuse, raising=False)  # root could read a chmod 0 file
+    with pytest.raises(FormatError, match="cannot open \\(Permission denied\\)"):
+        read_conversations(tmp_path / "locked.txt")
