@@ -1,7 +1,7 @@
 """A checker for the `bedside.analysis/1` JSON document of docs/contracts.md, for any test to reuse.
 
-    from tests.engine.analysis_contract import check_analysis   # with the repo root on sys.path
-    problems = check_analysis(report.to_json())                 # [] when the document is valid
+    from engine.analysis_contract import check_analysis   # pytest puts tests/ on sys.path
+    problems = check_analysis(report.to_json())           # [] when the document is valid
     assert not problems, problems
 
 It checks what the contract promises: every key present (null where it does not apply), the

@@ -182,3 +182,15 @@ def test_mi_ratios_from_model_codes() -> None:
     assert mi["reflections"] == 1
     assert mi["reflection_to_question"] == pytest.approx(0.333)
     assert mi["percent_complex_reflections"] == 100.0
+
+
+def test_time_grows_linearly_with_turn_length() -> None:
+    """A transcript with one enormous unpunctuated turn must not make the engine crawl."""
+
+    def seconds(words: int) -> float:
+        text = " ".join(["and the pain is worse when i walk up the hill"] * (words // 10))
+        conv = timed(("Doctor", text, 0.0, 1.0), ("Patient", text + "?", 1.0, 2.0))
+        return min(_timed_run(conv, KeywordLabeller()) for _ in range(2))
+
+    small, large = seconds(1000), seconds(8000)
+    assert large / small < 20  # linear is about 8; the old quadratic question finder gave ~60
