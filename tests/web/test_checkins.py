@@ -328,3 +328,24 @@ def test_social_needs_bad_answer_is_refused(world, client_for):
     response = client_for("patient").post("/checkins/social", data={"food_worry": "maybe"})
     assert response.status_code == 400 and "unknown answer &#39;maybe&#39;" in response.text
     assert rows(world, CheckIn) == []
+
+
+def test_if_even_the_flag_cannot_be_stored_the_patient_still_gets_crisis_resources(
+    world, client_for, monkeypatch, caplog
+):
+    def database_down(*args, **kwargs):
+        raise RuntimeError("connection refused")
+
+    monkeypatch.setattr(checkins, "_store_flags", database_down)
+    with caplog.at_level("CRITICAL", logger="bedside.services.checkins"):
+        response = submit(client_for("patient"), "phq9", PHQ9_ITEM9_POSITIVE)
+        message = client_for("patient").post(
+            "/checkins/message", data={"text": "I want to end my life"}
+        )
+    for page in (response, message):
+        assert page.status_code == 200
+        assert "Getting help now" in page.text and "could not save this" in page.text
+    assert rows(world, CheckIn) == [] and rows(world, SafetyFlag) == []
+    alerts = [r for r in caplog.records if r.levelname == "CRITICAL"]
+    assert len(alerts) == 2 and "SAFETY FLAG NOT STORED" in alerts[0].getMessage()
+    assert "end my life" not in caplog.text  # ids only, never the patient's words

@@ -207,6 +207,19 @@ def _store_flags(
     return flags
 
 
+def _flag_not_stored(session: Session, patient: User, kinds: Sequence[str]) -> None:
+    """Step 1 itself failed (the database is down): never silent. Log at CRITICAL for the
+    operators' alerting and let the caller show the patient crisis resources and say that
+    nothing was saved, so they can seek help directly."""
+    session.rollback()
+    log.critical(
+        "SAFETY FLAG NOT STORED for patient %s (%s): the patient was shown crisis resources",
+        patient.id,
+        ",".join(kinds),
+        exc_info=True,
+    )
+
+
 def _task_for(session: Session, patient: User, flag: SafetyFlag) -> CareTask:
     clinician = responsible_clinician(session, patient)
     template = _FLAG_TASKS.get(flag.kind, "URGENT: safety concern for {name}. Contact them today.")
@@ -334,7 +347,13 @@ def submit_checkin(
             "item9": result.answers[8],
             "total": result.total,
         }
-        flags = _store_flags(session, patient, kinds, source="checkin", detail=detail, ip=ip)
+        try:
+            flags = _store_flags(session, patient, kinds, source="checkin", detail=detail, ip=ip)
+        except Exception:
+            _flag_not_stored(session, patient, kinds)
+            return CheckInResult(
+                score=result, checkin_id=None, crisis=crisis_resources(), stored=False
+            )
     crisis = crisis_resources() if any(flag.kind == "self_harm_risk" for flag in flags) else None
     flag_ids = tuple(flag.id for flag in flags)
     try:
@@ -374,9 +393,13 @@ def submit_social_needs(
     flags: list[SafetyFlag] = []
     if needs.domains.get("interpersonal_safety"):
         detail = {"instrument": SOCIAL_NEEDS, "safety_total": needs.interpersonal_safety_total}
-        flags = _store_flags(
-            session, patient, ["interpersonal_safety"], source="checkin", detail=detail, ip=ip
-        )
+        try:
+            flags = _store_flags(
+                session, patient, ["interpersonal_safety"], source="checkin", detail=detail, ip=ip
+            )
+        except Exception:
+            _flag_not_stored(session, patient, ["interpersonal_safety"])
+            return needs, CheckInResult(placeholder, None, crisis=crisis_resources(), stored=False)
     flag_ids = tuple(flag.id for flag in flags)
     crisis = crisis_resources() if flags else None
     try:
@@ -451,13 +474,15 @@ def send_message(
         raise ScoringError("the message is too long (4,000 characters at most)")
     screen = screen_message(text)
     kinds = [f"message_{category}" for category in screen.categories]
-    flags = (
-        _store_flags(
-            session, patient, kinds, source="message", detail={"ruleset": screen.ruleset}, ip=ip
-        )
-        if kinds
-        else []
-    )
+    flags: list[SafetyFlag] = []
+    if kinds:
+        try:
+            flags = _store_flags(
+                session, patient, kinds, source="message", detail={"ruleset": screen.ruleset}, ip=ip
+            )
+        except Exception:
+            _flag_not_stored(session, patient, kinds)
+            return MessageResult(None, screen.categories, (), crisis_resources(), stored=False)
     distress = False
     if emotion_scores is not None and not flags:
         emotions = emotion_scores(text)
