@@ -130,3 +130,23 @@ def test_textgrid_writer_refuses_overlap_within_one_speaker() -> None:
     )
     with pytest.raises(FormatError, match="overlapping"):
         write_conversation(Conversation(id="c", turns=turns), "textgrid")
+
+
+def test_names_a_format_cannot_hold_are_refused_not_mangled() -> None:
+    for name, formats in (
+        ("1st Doctor", ("text", "srt")),
+        ("A: B", ("text", "srt")),
+        ("<A>", ("vtt",)),
+    ):
+        conv = Conversation(
+            id="c", turns=(Turn(speaker=Speaker(name=name), text="hi", start=0.0, end=1.0),)
+        )
+        for fmt in formats:
+            with pytest.raises(FormatError, match="cannot be written"):
+                write_conversation(conv, fmt)
+        assert (
+            read_conversation("c.json", data=write_conversation(conv, "json").encode())
+            .turns[0]
+            .speaker.name
+            == name
+        )

@@ -15,12 +15,26 @@ from decimal import Decimal
 from typing import Any
 
 from bedside.errors import FormatError
-from bedside.io._common import format_clock
+from bedside.io._common import SPEAKER_PREFIX, format_clock
 from bedside.io._csv import CSV_COLUMNS
 from bedside.io._tags import tag_markers
 from bedside.model import Conversation, Turn
 
 __all__ = ["WRITERS", "conversation_document", "write_conversation"]
+
+
+def _prefix_name(conv: Conversation, turn: Turn, format: str) -> str:
+    """The speaker as a `Name:` prefix, refusing names that would read back differently."""
+    name = turn.speaker.name
+    match = SPEAKER_PREFIX.match(f"{name}: x")
+    if match is None or match["name"] != name:
+        raise FormatError(
+            f"speaker {name[:40]!r} cannot be written as a 'Name:' prefix in {format} (a name "
+            "starts with a letter and has no colon); write json, jsonl, csv or vtt instead",
+            source=conv.source,
+            line=turn.line,
+        )
+    return name
 
 
 def _text_with_markers(turn: Turn) -> str:
@@ -75,7 +89,13 @@ def _vtt(conv: Conversation) -> str:
         text = _vtt_escape(turn.text)
         if turn.tags:
             text = f"{text} {tag_markers(turn.tags)}"
-        name = turn.speaker.name.replace(">", "")
+        name = turn.speaker.name
+        if ">" in name or "<" in name:
+            raise FormatError(
+                f"speaker {name[:40]!r} cannot be written in a WebVTT voice span (no '<' or '>')",
+                source=conv.source,
+                line=turn.line,
+            )
         blocks.append(f"{format_clock(turn.start)} --> {format_clock(turn.end)}\n<v {name}>{text}")
     return "\n\n".join(blocks) + "\n"
 
@@ -88,7 +108,8 @@ def _srt(conv: Conversation) -> str:
         timing = (
             f"{format_clock(turn.start, separator=',')} --> {format_clock(turn.end, separator=',')}"
         )
-        blocks.append(f"{number}\n{timing}\n{turn.speaker.name}: {_text_with_markers(turn)}")
+        name = _prefix_name(conv, turn, "SRT")
+        blocks.append(f"{number}\n{timing}\n{name}: {_text_with_markers(turn)}")
     return "\n\n".join(blocks) + "\n"
 
 
@@ -96,7 +117,7 @@ def _text(conv: Conversation) -> str:
     lines = []
     for turn in conv.turns:
         prefix = f"[{format_clock(turn.start)}] " if turn.start is not None else ""
-        lines.append(f"{prefix}{turn.speaker.name}: {_text_with_markers(turn)}")
+        lines.append(f"{prefix}{_prefix_name(conv, turn, 'text')}: {_text_with_markers(turn)}")
     return "\n".join(lines) + "\n"
 
 
