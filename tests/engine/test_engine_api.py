@@ -12,7 +12,7 @@ from keyword_labeller import KeywordLabeller
 
 import bedside.engine
 from bedside.engine import AnalysisConfig, analyse
-from bedside.errors import ModelError
+from bedside.errors import ConfigError, ModelError
 from bedside.model import Conversation, EmotionLabel, Speaker, Turn
 
 MODEL_FIELDS = ("emotions", "emotion_scores", "empathy", "rationales", "question", "reflection")
@@ -194,3 +194,12 @@ def test_time_grows_linearly_with_turn_length() -> None:
 
     small, large = seconds(1000), seconds(8000)
     assert large / small < 20  # linear is about 8; the old quadratic question finder gave ~60
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{"cue_emotion_threshold": 1.5}, {"response_window": 0}, {"emotion_roles": ("doctor",)}],
+)
+def test_bad_settings_are_refused(settings: dict) -> None:
+    with pytest.raises(ConfigError):
+        AnalysisConfig(**settings)

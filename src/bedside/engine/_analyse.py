@@ -21,7 +21,7 @@ from bedside.engine._score import ScoreInputs, compassion_score
 from bedside.engine._suggestions import suggest
 from bedside.engine._text import is_backchannel
 from bedside.engine._timing import timing_metrics
-from bedside.errors import ModelError
+from bedside.errors import ConfigError, ModelError
 from bedside.model import (
     AnalysisReport,
     Conversation,
@@ -68,6 +68,21 @@ class AnalysisConfig:
     cue_emotion_threshold: float = 0.5
     response_window: int = 2
     emotion_roles: tuple[str, ...] = ("clinician", "patient", "family", "other")
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.cue_emotion_threshold <= 1.0:
+            raise ConfigError(
+                f"cue_emotion_threshold must be a probability from 0 to 1, "
+                f"not {self.cue_emotion_threshold}"
+            )
+        if self.response_window < 1:
+            raise ConfigError(f"response_window must be at least 1, not {self.response_window}")
+        unknown = set(self.emotion_roles) - {role.value for role in Role}
+        if unknown:
+            raise ConfigError(
+                f"emotion_roles names unknown roles {sorted(unknown)}; "
+                f"use {[role.value for role in Role]}"
+            )
 
 
 @dataclass(frozen=True)
