@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from bedside.db.tables import User, UserRole
@@ -20,9 +20,12 @@ from bedside.services import accounts
 from bedside.web.middleware import SESSION_COOKIE
 
 __all__ = [
+    "MAX_ID",
     "AdminUser",
     "CurrentUser",
     "NotSignedIn",
+    "OptionalUserId",
+    "RecordId",
     "SessionDep",
     "client_ip",
     "current_user",
@@ -30,6 +33,12 @@ __all__ = [
     "optional_user",
     "require_roles",
 ]
+
+
+MAX_ID = 2_147_483_647  # ids are 32-bit on every backend; larger ones would overflow SQLite
+
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="A record id")]
+OptionalUserId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 class NotSignedIn(Exception):

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from bedside.db.tables import UserRole
 from bedside.errors import PermissionDenied
 from bedside.services import accounts, audit
-from bedside.web.deps import AdminUser, SessionDep, client_ip
+from bedside.web.deps import AdminUser, RecordId, SessionDep, client_ip
 from bedside.web.templating import render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -63,7 +63,7 @@ def reset_password(
     request: Request,
     session: SessionDep,
     admin: AdminUser,
-    user_id: int,
+    user_id: RecordId,
     new_password: Annotated[str, Form(max_length=1024)],
 ) -> Any:
     """Set a new password, unlock the account and end its sessions."""
@@ -80,7 +80,7 @@ def set_active(
     request: Request,
     session: SessionDep,
     admin: AdminUser,
-    user_id: int,
+    user_id: RecordId,
     active: Annotated[bool, Form()],
 ) -> Any:
     """Enable or disable an account."""

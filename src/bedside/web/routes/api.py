@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from bedside.db.tables import Encounter, User
 from bedside.services import access, encounters, insights
-from bedside.web.deps import CurrentUser, SessionDep, client_ip, require_roles
+from bedside.web.deps import CurrentUser, RecordId, SessionDep, client_ip, require_roles
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -121,7 +121,7 @@ async def create_encounter(
 
 @router.get("/encounters/{encounter_id}", responses={**ERRORS, 404: {"description": "Not found"}})
 def get_encounter(
-    request: Request, session: SessionDep, user: CurrentUser, encounter_id: int
+    request: Request, session: SessionDep, user: CurrentUser, encounter_id: RecordId
 ) -> EncounterSummary:
     """One encounter's summary."""
     return _summary(encounters.get(session, user, encounter_id, ip=client_ip(request)))
@@ -131,7 +131,7 @@ def get_encounter(
     "/encounters/{encounter_id}/analysis", responses={**ERRORS, 404: {"description": "Not found"}}
 )
 def get_analysis(
-    request: Request, session: SessionDep, user: CurrentUser, encounter_id: int
+    request: Request, session: SessionDep, user: CurrentUser, encounter_id: RecordId
 ) -> dict[str, Any]:
     """The analysis JSON (`bedside.analysis/1`, see contracts.md)."""
     encounter = encounters.get(session, user, encounter_id, action="export", ip=client_ip(request))

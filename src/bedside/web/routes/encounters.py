@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from bedside.db.tables import User
 from bedside.errors import FormatError, PermissionDenied
 from bedside.services import access, encounters
-from bedside.web.deps import CurrentUser, SessionDep, client_ip, require_roles
+from bedside.web.deps import CurrentUser, RecordId, SessionDep, client_ip, require_roles
 from bedside.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -66,7 +66,7 @@ async def upload(
 
 
 @router.get("/encounters/{encounter_id}")
-def report(request: Request, session: SessionDep, user: CurrentUser, encounter_id: int) -> Any:
+def report(request: Request, session: SessionDep, user: CurrentUser, encounter_id: RecordId) -> Any:
     """The encounter report: score, balance, opportunities and the labelled transcript."""
     encounter = encounters.get(session, user, encounter_id, ip=client_ip(request))
     return render(
@@ -81,7 +81,7 @@ def share(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    encounter_id: int,
+    encounter_id: RecordId,
     email: Annotated[str, Form(max_length=320)],
 ) -> Any:
     """Share with a colleague; htmx swaps in just the share box."""
@@ -100,7 +100,7 @@ def share(
 
 
 @router.get("/encounters/{encounter_id}/report.html")
-def export_html(request: Request, session: SessionDep, user: CurrentUser, encounter_id: int) -> Any:
+def export_html(request: Request, session: SessionDep, user: CurrentUser, encounter_id: RecordId) -> Any:
     """Download the self-contained HTML report (audited as an export)."""
     encounter = encounters.get(session, user, encounter_id, action="export", ip=client_ip(request))
     html = encounters.export_html(encounter)
@@ -117,7 +117,7 @@ def export_html(request: Request, session: SessionDep, user: CurrentUser, encoun
 
 
 @router.get("/encounters/{encounter_id}/analysis.json")
-def export_json(request: Request, session: SessionDep, user: CurrentUser, encounter_id: int) -> Any:
+def export_json(request: Request, session: SessionDep, user: CurrentUser, encounter_id: RecordId) -> Any:
     """Download the analysis JSON (`bedside.analysis/1`), audited as an export."""
     encounter = encounters.get(session, user, encounter_id, action="export", ip=client_ip(request))
     return JSONResponse(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from bedside.db.tables import User, UserRole
 from bedside.services import access, insights
 from bedside.web.charts import line_chart
-from bedside.web.deps import CurrentUser, SessionDep, client_ip, require_roles
+from bedside.web.deps import CurrentUser, OptionalUserId, SessionDep, client_ip, require_roles
 from bedside.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -20,7 +20,7 @@ def trends(
     request: Request,
     session: SessionDep,
     viewer: Annotated[User, Depends(require_roles(*access.TREND_ROLES))],
-    user: int | None = None,
+    user: OptionalUserId = None,
 ) -> Any:
     """Score, talk share and missed opportunities over time, as charts and as a table."""
     subject, points = insights.trends(session, viewer, user, ip=client_ip(request))

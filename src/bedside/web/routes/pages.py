@@ -10,7 +10,7 @@ from fastapi.responses import PlainTextResponse, RedirectResponse
 from bedside.db.tables import UserRole
 from bedside.errors import PermissionDenied
 from bedside.services import access, accounts, encounters, insights
-from bedside.web.deps import CurrentUser, SessionDep, client_ip
+from bedside.web.deps import CurrentUser, RecordId, SessionDep, client_ip
 from bedside.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -90,7 +90,7 @@ def create_token(
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def revoke_token(request: Request, session: SessionDep, user: CurrentUser, token_id: int) -> Any:
+def revoke_token(request: Request, session: SessionDep, user: CurrentUser, token_id: RecordId) -> Any:
     """Revoke one of your API tokens."""
     accounts.revoke_api_token(session, user, token_id, ip=client_ip(request))
     return RedirectResponse("/account", status_code=303)
