@@ -76,6 +76,21 @@ def test_absurd_clocks_are_format_errors_not_overflows() -> None:
         read_vtt("WEBVTT\n\n" + "9" * 400 + ":00:00.000 --> 00:00:01.000\n<v A>hi\n")
 
 
+def test_continuation_lines_with_times_urls_and_long_clauses_stay_text() -> None:
+    conv = read_text(
+        "Dr Lee: Take one\nat 8:30 every morning,\nsee https://nhs.uk\n"
+        "and then what I would say to him: rest.\nPatient:Thanks."
+    )
+    assert [(t.speaker.name, t.text) for t in conv.turns] == [
+        (
+            "Dr Lee",
+            "Take one at 8:30 every morning, see https://nhs.uk "
+            "and then what I would say to him: rest.",
+        ),
+        ("Patient", "Thanks."),
+    ]
+
+
 def test_time_prefix_without_speaker_is_an_error() -> None:
     with pytest.raises(FormatError, match="followed by 'Speaker: text'") as caught:
         read_text("[00:01] hello there")

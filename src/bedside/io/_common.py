@@ -22,12 +22,16 @@ __all__ = [
 ]
 
 SPEAKER_PREFIX = re.compile(
-    r"^\s*(?P<name>[^\W\d_][\w .'’\-]{0,59}?)\s*:\s*(?P<text>.*)$", re.DOTALL
+    r"^[ \t]*(?=[^:\n]{1,60}:)(?P<name>[^\W\d_][\w.'’\-]*(?:[ \t]+[\w.'’\-]+){0,4}?)[ \t]*:"
+    r"(?![/\\\d])\s*(?P<text>.*)$",
+    re.DOTALL,
 )
-"""`Dr Lee: How are you?`: a name of up to 60 characters starting with a letter, then a colon.
+"""`Dr Lee: How are you?`: a speaker name, a colon, whitespace, the words.
 
-The name may hold letters, digits, spaces, dots, apostrophes and hyphens (`Dr. O'Neil-Smith:`).
-A wrapped line that happens to start `Word:` is read as a new speaker; docs/formats.md says so.
+The name starts with a letter, has at most five words and 60 characters of letters, digits,
+dots, apostrophes and hyphens (`Dr. O'Neil-Smith:`), and the colon may not be followed by a
+digit or a slash, so `at 8:30 we met` and `see https://nhs.uk` stay text. A wrapped line that
+happens to start `Word: ` is still read as a new speaker; docs/formats.md says so.
 """
 
 FORMATTING = re.compile(
