@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bedside.db import repos
 from bedside.db.tables import Encounter, EncounterShare, User, UserRole
-from bedside.errors import FormatError, NotFound, PermissionDenied
+from bedside.errors import FormatError, ModelError, NotFound, PermissionDenied
 from bedside.model import AnalysisReport, Conversation
 from bedside.services import access, audit
 
@@ -93,12 +93,20 @@ class DefaultPipeline:
         return merge_conversations(conversations)
 
     def labeller(self) -> Any:
-        """The process-wide labeller, loaded on first use."""
+        """The process-wide labeller, loaded on first use.
+
+        Without usable model weights the engine still runs on its rules (metrics, cues, questions)
+        and the warning says so once; an upload never fails because the models are missing.
+        """
         with self._lock:
             if not self._loaded:
                 from bedside.nlp import load_labeller
 
-                self._labeller = load_labeller()
+                try:
+                    self._labeller = load_labeller()
+                except ModelError as error:
+                    log.warning("analysing without language models: %s", error)
+                    self._labeller = None
                 self._loaded = True
         return self._labeller
 
