@@ -238,3 +238,21 @@ def test_jsonl_is_lazy_good_lines_come_before_the_error() -> None:
 def test_read_conversation_rejects_several() -> None:
     with pytest.raises(FormatError, match="several conversations"):
         read_conversation(OK / "sample.jsonl")
+
+
+def test_json_array_of_conversations_reads_back() -> None:
+    data = (
+        b'[{"id": "a", "turns": [{"speaker": "Dr Lee", "text": "One."}]},\n'
+        b' {"turns": [{"speaker": "Patient", "text": "Two."},\n'
+        b'            {"speaker": "Dr Lee", "text": "Three."}]}]\n'
+    )
+    conversations = list(read_conversations("batch.json", data=data))
+    assert [c.id for c in conversations] == ["a", "batch-2"]
+    assert [[t.line for t in c.turns] for c in conversations] == [[1], [2, 3]]
+    with pytest.raises(FormatError, match="several conversations"):
+        read_conversation("batch.json", data=data)
+    with pytest.raises(FormatError, match="turns\\[1\\].text") as caught:
+        list(read_conversations("bad.json", data=data.replace(b'"Three."', b"3")))
+    assert caught.value.line == 3
+    with pytest.raises(FormatError, match="array is empty"):
+        list(read_conversations("empty.json", data=b"[]"))

@@ -12,6 +12,7 @@ from typing import BinaryIO
 from bedside.errors import FormatError
 from bedside.io._decode import MAX_FILE_BYTES, decode, sniff_encoding
 from bedside.io._detect import HEAD_BYTES, detect_format
+from bedside.io._json import read_json_documents
 from bedside.io._registry import FORMATS, READERS, STREAMED, SUFFIXES
 from bedside.model import Conversation, Role
 
@@ -133,7 +134,7 @@ def read_conversations(
                 source=name,
                 roles=roles,
             )
-        return iter([READERS[chosen](decode(data, source=name), source=name, roles=roles)])
+        return _whole(chosen, decode(data, source=name), name, roles)
     if name == STDIN:
         stdin = sys.stdin.buffer
         if format is not None and format in STREAMED:
@@ -173,7 +174,16 @@ def read_conversations(
         handle.close()
         raise
     handle.close()
-    return iter([READERS[chosen](decode(whole, source=name), source=name, roles=roles)])
+    return _whole(chosen, decode(whole, source=name), name, roles)
+
+
+def _whole(
+    format: str, text: str, source: str, roles: Mapping[str, Role] | None
+) -> Iterator[Conversation]:
+    """Read a whole-file format; JSON may also hold an array of conversations."""
+    if format == "json":
+        return iter(list(read_json_documents(text, source=source, roles=roles)))
+    return iter([READERS[format](text, source=source, roles=roles)])
 
 
 def read_conversation(

@@ -20,7 +20,7 @@ from bedside.errors import FormatError
 from bedside.io._common import TurnBuilder, conversation_id
 from bedside.model import Conversation, Role
 
-__all__ = ["conversation_from_document", "read_json", "read_jsonl"]
+__all__ = ["conversation_from_document", "read_json", "read_json_documents", "read_jsonl"]
 
 
 def _reject_constant(name: str) -> float:
@@ -183,6 +183,46 @@ def read_json(
         default_id=conversation_id(source),
         roles=roles,
         turn_lines=_turn_lines(data),
+    )
+
+
+def read_json_documents(
+    data: str, *, source: str = "<string>", roles: Mapping[str, Role] | None = None
+) -> Iterator[Conversation]:
+    """One conversation from a JSON object, or one per element of a JSON array of them.
+
+    The array is what `bedside convert --to json` writes for several conversations, so that
+    output reads back; elements without an `id` get `<stem>-<index>` (1-based).
+    """
+    if not data.lstrip().startswith("["):
+        yield read_json(data, source=source, roles=roles)
+        return
+    documents = _loads(data, source=source)
+    if not documents:
+        raise FormatError("the JSON array is empty; expected conversation objects", source=source)
+    lines = _turn_lines(data)
+    stem = conversation_id(source)
+    used = 0
+    for index, document in enumerate(documents, start=1):
+        turns = document.get("turns") if isinstance(document, dict) else None
+        count = len(turns) if isinstance(turns, list) else 0
+        yield conversation_from_document(
+            document,
+            source=source,
+            default_id=f"{stem}-{index}",
+            roles=roles,
+            turn_lines=lines[used : used + count]
+            if len(lines) == _count_turns(documents)
+            else None,
+        )
+        used += count
+
+
+def _count_turns(documents: list[Any]) -> int:
+    return sum(
+        len(d["turns"])
+        for d in documents
+        if isinstance(d, dict) and isinstance(d.get("turns"), list)
     )
 
 
