@@ -27,6 +27,12 @@ from bedside.engine._text import second_person, shared_words
         ("I looked it up online.", "illness_life_event", "cue"),
         ("I can't sleep at night.", "physiological_correlate", "cue"),
         ("I've lost my job and I can't afford the rent.", "stressful_life_event", "cue"),
+        ("So, it's really concerning me.", "explicit_fear", "concern"),
+        ("Hopefully nothing so serious I will die from it.", "explicit_fear", "concern"),
+        ("It really annoys me.", "explicit_anger", "concern"),
+        ("I'm thirty five. That's gonna be difficult now.", "explicit_distress", "concern"),
+        ("So my dad actually has um colon cancer at the moment.", "illness_life_event", "cue"),
+        ("He actually died, of, bowel cancer, ten years ago.", "illness_life_event", "cue"),
     ],
 )
 def test_cues_are_found(text: str, category: str, kind: str) -> None:
@@ -44,6 +50,8 @@ def test_cues_are_found(text: str, category: str, kind: str) -> None:
         "My mum has hay fever and my sister has eczema.",  # family history asked for
         "The pain is in my lower back.",
         "No, nothing like that.",
+        "It begins with an M, it's pretty hard to pronounce.",
+        "But we don't think I'm dying of lung cancer.",
     ],
 )
 def test_plain_history_is_not_a_cue(text: str) -> None:
