@@ -12,7 +12,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
@@ -24,7 +24,7 @@ from bedside.batch._pipeline import Analysed, Failure, Result, Skipped, SourceDo
 from bedside.batch._plan import Source, plan_sources
 from bedside.batch._store import JsonlStore, dumps_line
 from bedside.batch._summary import summary_row, write_summary
-from bedside.errors import BedsideError
+from bedside.errors import BedsideError, ModelError
 from bedside.model import AnalysisReport, Role
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_INTERNAL", "EXIT_OK", "AnalyzeRequest", "Format", "run_analyze"]
@@ -210,18 +210,29 @@ def _make_sink(
     return _TextSink(request.out, stdout)
 
 
-def _check_models(*, in_process: bool) -> None:
-    """Load the models once here so that missing or corrupt weights fail fast, in one line.
+def _models_ready(*, in_process: bool, stderr: TextIO) -> bool:
+    """Load the models once, up front; False (after one warning line) when they are missing.
 
-    On the single-process path the loaded labeller is kept and used; with worker processes it
-    is only a check (each worker loads its own copy).
+    Without weights (a fresh clone before `bedside models train`, or a corrupt file), the
+    analysis still runs on the rules and timing alone, as `--no-models` would, and says so once
+    rather than failing every conversation. On the single-process path the loaded labeller is
+    kept and used; with worker processes this is only a check (each worker loads its own).
     """
     from bedside.batch import _worker
 
-    labeller = _worker.get_labeller(True)
+    try:
+        labeller = _worker.get_labeller(True)
+    except ModelError as error:
+        _worker.set_labeller(None, use_models=False)
+        stderr.write(
+            f"bedside: warning: language models unavailable ({error}); analysing with rules "
+            "only (emotions, empathy levels and MI codes are null). Pass --no-models to silence.\n"
+        )
+        return False
     if not in_process:
         _worker.set_labeller(None, use_models=False)
         del labeller
+    return True
 
 
 def run_analyze(
@@ -255,8 +266,10 @@ def run_analyze(
             f"{', '.join(request.inputs)}: no supported transcript files found "
             f"(expected one of {', '.join(sorted(bio.SUPPORTED_SUFFIXES))})"
         )
-    if request.use_models:
-        _check_models(in_process=request.workers == 1 and request.dask is None)
+    if request.use_models and not _models_ready(
+        in_process=request.workers == 1 and request.dask is None, stderr=stderr
+    ):
+        request = replace(request, use_models=False)
     sink = _make_sink(fmt, request, stdout, sources)
     err_console = Console(file=stderr, highlight=False, soft_wrap=True)
     skip = sink.open()
