@@ -186,6 +186,13 @@ def test_csv_fixture_and_role_column() -> None:
     assert conv.turns[0].role is Role.FAMILY
 
 
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_csv_semicolon_and_tab_delimiters_and_decimal_commas(delimiter: str) -> None:
+    data = f"speaker{delimiter}text{delimiter}start\nDr Lee{delimiter}Hello, there.{delimiter}1,5\n"
+    conv = read_conversation("visit.csv", data=data.encode())
+    assert (conv.turns[0].text, conv.turns[0].start) == ("Hello, there.", 1.5)
+
+
 def test_csv_multiline_cell_keeps_line_numbers() -> None:
     conv = read_csv('speaker,text\nDr Lee,"one\ntwo"\nPatient,three\n')
     assert [(t.text, t.line) for t in conv.turns] == [("one two", 2), ("three", 4)]
@@ -251,7 +258,7 @@ def test_json_array_of_conversations_reads_back() -> None:
     assert [[t.line for t in c.turns] for c in conversations] == [[1], [2, 3]]
     with pytest.raises(FormatError, match="several conversations"):
         read_conversation("batch.json", data=data)
-    with pytest.raises(FormatError, match="turns\\[1\\].text") as caught:
+    with pytest.raises(FormatError, match=r"turns\[1\]\.text") as caught:
         list(read_conversations("bad.json", data=data.replace(b'"Three."', b"3")))
     assert caught.value.line == 3
     with pytest.raises(FormatError, match="array is empty"):

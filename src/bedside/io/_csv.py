@@ -5,7 +5,8 @@
     Patient,"Tired, mostly.",3.4,5.1
 
 Spreadsheet exports are the commonest hand-made transcript; the header is required so that a
-column swap cannot silently turn speakers into text.
+column swap cannot silently turn speakers into text. The delimiter is the first of `,`, `;` and
+tab found in the header line.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ def _number(cell: str, column: str, *, source: str, line: int) -> float | None:
     cell = cell.strip()
     if not cell:
         return None
+    if cell.count(",") == 1 and "." not in cell:
+        cell = cell.replace(",", ".")  # a decimal comma, as ';'-separated spreadsheets write
     try:
         return float(cell)
     except ValueError:
@@ -61,7 +64,10 @@ def read_csv(
         FormatError: a missing or unknown column, a row with the wrong number of cells, an
             unclosed quote, a time that is not a number, or no turns at all.
     """
-    rows = csv.reader(io.StringIO(data, newline=""), strict=True)
+    header_line = data.split("\n", 1)[0]
+    # Spreadsheets in many locales save with ';' (or tabs); the header says which was used.
+    delimiter = next((d for d in (",", ";", "\t") if d in header_line), ",")
+    rows = csv.reader(io.StringIO(data, newline=""), delimiter=delimiter, strict=True)
     try:
         header = [cell.strip().lower() for cell in next(rows)]
     except (StopIteration, csv.Error) as error:

@@ -52,11 +52,10 @@ def detect_format(source: str, head: bytes) -> str:
         return "json"
     if _SRT_START.match(text):
         return "srt"
-    lowered = first_line.lower().replace(" ", "")
-    if "," in lowered and {"speaker", "text"} <= set(
-        lowered.strip('"').replace('"', "").split(",")
-    ):
-        return "csv"
+    lowered = first_line.lower().replace(" ", "").replace('"', "")
+    for delimiter in (",", ";", "\t"):
+        if delimiter in lowered and {"speaker", "text"} <= set(lowered.split(delimiter)):
+            return "csv"
     if SPEAKER_PREFIX.match(_TIME_PREFIX.sub("", first_line)):
         return "text"
     raise FormatError(
