@@ -14,13 +14,14 @@ def demo(
     seed_only: bool = typer.Option(False, "--seed-only", help="Seed and print, do not serve."),
 ) -> None:
     """Start the demo: embedded database, demo accounts, sample consultations, web server."""
+    import os
+
     import uvicorn
 
     from bedside.config import Settings, default_data_home
     from bedside.services import demo as demo_service
     from bedside.services.database import open_database, upgrade
     from bedside.services.encounters import DefaultPipeline
-    from bedside.web.app import create_app
 
     settings = Settings()
     url = settings.database_url or f"sqlite:///{default_data_home() / 'demo.sqlite3'}"
@@ -41,11 +42,15 @@ def demo(
         typer.echo(f"    {login.role:<11} {login.email:<34} {login.password}")
     typer.echo("")
     typer.echo("  (passwords are new on every start; press Ctrl+C to stop)")
+    database.dispose()
     if seed_only:
-        database.dispose()
         return
-    app = create_app(settings=settings, database=database, pipeline=pipeline)
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+    # The web layer is started by name, as `bedside serve` does: the CLI does not import it.
+    os.environ["BEDSIDE_DATABASE_URL"] = url
+    uvicorn.run(
+        "bedside.web.app:create_app", factory=True, host=host, port=port, log_level="warning",
+        proxy_headers=True,
+    )
 
 
 def register(app: typer.Typer) -> None:
