@@ -36,7 +36,7 @@ _FILLER_PHRASES = re.compile(
 )
 _CONJUNCTION = re.compile(r"\s+(?:because|but|so|and then|cause|'cause)\s+", re.IGNORECASE)
 _DANGLING = frozenset(
-    [
+    {
         "to",
         "the",
         "a",
@@ -72,11 +72,20 @@ _DANGLING = frozenset(
         "be",
         "cannot",
         "can't",
-        "is",
         "are",
         "was",
         "it",
-    ]
+        "has",
+        "had",
+        "have",
+        "were",
+        "been",
+        "would",
+        "will",
+        "like",
+        "um",
+        "uh",
+    }
 )
 _IT_CLAUSE = re.compile(r"\bit(?:'s| is| might be| could be| may be)$")
 
@@ -124,6 +133,21 @@ def _trim(phrase: str) -> str:
     return " ".join(words[:_MAX_PHRASE_WORDS]).rstrip(" ,;:-")
 
 
+def _clean_phrase(phrase: str) -> str | None:
+    """The patient's cue phrase to quote back, or None when it trails off into nothing usable.
+
+    Cut at the first comma when that leaves a whole phrase ("my dad died of this, so"), else
+    keep up to eight words and drop words that need more after them ("...like this for").
+    """
+    for candidate in (phrase.split(",")[0], phrase):
+        words = _FILLER_PHRASES.sub(" ", candidate).replace(" ,", ",").split()[:_MAX_TOPIC_WORDS]
+        while words and words[-1].strip(",;:-").lower() in _DANGLING:
+            words.pop()
+        if len(words) >= 2:
+            return " ".join(words).rstrip(" ,;:-")
+    return None
+
+
 def _clean_topic(phrase: str) -> str | None:
     """The worry in a few words, or None when the transcript is too broken to echo back.
 
@@ -157,6 +181,10 @@ def _topic(match: re.Match[str], text: str) -> tuple[str | None, str | None]:
     if link in _TOPIC_LINKS and link not in {"about", "of", "with"}:
         return bare, f"{link} {bare}"
     return bare, f"about {bare}"
+
+
+def _second_person_or_none(phrase: str | None) -> str | None:
+    return second_person(phrase) if phrase else None
 
 
 def detect_cue(
@@ -195,7 +223,13 @@ def detect_cue(
                 hits.append((match.start(), match.end()))
                 if first is None:
                     first = (position, match)
-                if topic_match is None and "topic" in pattern.groupindex and match.group("topic"):
+                same_category = first is not None and first[0] == position
+                if (
+                    topic_match is None
+                    and same_category
+                    and "topic" in pattern.groupindex
+                    and match.group("topic")
+                ):
                     topic_match = match
     model_emotion: str | None = None
     if emotion_scores and len(words_of(form)) >= min_words:
@@ -229,7 +263,7 @@ def detect_cue(
         emotion=category.emotion,
         source="rules+model" if model_emotion else "rules",
         evidence=evidence,
-        phrase=second_person(_trim(text[match.start() : match.end()])),
+        phrase=_second_person_or_none(_clean_phrase(text[match.start() : match.end()])),
         bare=bare,
         topic=topic,
     )

@@ -24,16 +24,19 @@ def suggest(cue: Cue, rules: RuleSet, *, turn_index: int) -> str:
     Example: for "I'm scared it's cancer" the suggestion reads "It sounds like you're worried
     that it's cancer. That's an understandable worry. What is it that concerns you most?"
     """
-    family = rules.suggestions_by_category.get(cue.category) or rules.suggestions_by_emotion.get(
+    by_emotion = rules.suggestions_by_emotion.get(
         cue.emotion, rules.suggestions_by_emotion["distress"]
     )
+    family = rules.suggestions_by_category.get(cue.category, by_emotion)
     has_topic = cue.bare is not None and cue.topic is not None
+    if family is not by_emotion and cue.phrase is None:
+        family = by_emotion  # a category template quotes the patient; nothing usable to quote
     templates = family["with_topic"] if has_topic else family["without_topic"]
     template = templates[turn_index % len(templates)]
     return _tidy(
         template.format(
             bare=cue.bare or "",
             topic=cue.topic or "",
-            phrase=cue.phrase or "that",
+            phrase=cue.phrase or "",
         )
     )
