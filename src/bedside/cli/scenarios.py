@@ -131,7 +131,7 @@ def check(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            metavar="[PATH]...",
+            metavar="PATH",
             help="Scenario files or folders of them (default: the shipped scenarios).",
         ),
     ] = None,
@@ -253,7 +253,7 @@ def _play(console: Console, session: PracticeSession) -> int:
 
 
 def practice(
-    scenario_id: Annotated[str, typer.Argument(metavar="SCENARIO_ID", help="See `bedside scenarios list`.")],
+    scenario_id: Annotated[str, typer.Argument(metavar="SCENARIO_ID", help="A scenario id; see `bedside scenarios list`.")],
     rules_only: Annotated[
         bool,
         typer.Option("--rules-only", help="Score replies with rules only (no language models)."),
@@ -266,13 +266,7 @@ def practice(
         ),
     ] = False,
 ) -> None:
-    """Practise a hard conversation with a simulated patient, with feedback on every reply.
-
-    Type one reply per line (or pipe them in). After each reply bedside scores it with the
-    analysis engine (EPITOME empathy levels, cue response, question type, reflection, jargon),
-    shows specific feedback and a stronger example, and answers as the patient along the
-    scenario's branches. A debrief follows the ending.
-    """
+    """Practise a hard conversation with a simulated patient (see PRACTICE_HELP)."""
     assessor: ReplyAssessor
     if rules_only:
         assessor = load_assessor(models=False)
@@ -293,7 +287,22 @@ def practice(
     raise typer.Exit(_play(console, session))
 
 
+PRACTICE_HELP = "\n\n".join(
+    (
+        "Practise a hard conversation with a simulated patient, with feedback on every reply.",
+        "Type one reply per line, or pipe them in. After each reply bedside scores it with the "
+        "analysis engine (EPITOME empathy levels, cue response, question type, reflection, "
+        "jargon), shows specific feedback and a stronger example reply, and answers as the "
+        "patient along the scenario's branches. A debrief follows the ending. /hint shows a "
+        "stronger reply for the current line; /quit stops.",
+        "When BEDSIDE_LLM_URL names an OpenAI-compatible endpoint, a model re-says the patient's "
+        "lines in its own words; the branches and cues stay the scenario's. --scripted turns "
+        "that off.",
+    )
+)
+
+
 def register(app: typer.Typer) -> None:
     """Add `bedside scenarios …` and `bedside practice` to the app."""
     app.add_typer(scenarios_app, name="scenarios")
-    app.command("practice")(practice)
+    app.command("practice", help=PRACTICE_HELP)(practice)
