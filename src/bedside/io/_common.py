@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import PurePath
 
 from bedside.errors import FormatError
@@ -19,6 +19,7 @@ __all__ = [
     "check_times",
     "conversation_id",
     "format_clock",
+    "line_numbers",
 ]
 
 SPEAKER_PREFIX = re.compile(
@@ -38,6 +39,19 @@ FORMATTING = re.compile(
     r"</?(?:c|i|b|u|s|v|lang|ruby|rt|font)(?:[.\s][^<>]*)?>|<\d[\d:.]*>|\{\\[^{}]*\}", re.IGNORECASE
 )
 """Subtitle styling (`<i>`, `<c.loud>`, `</v>`, `<00:00:01.000>`, `{\\an8}`): not transcription tags."""
+
+
+def line_numbers(data: str, offsets: Iterable[int]) -> list[int]:
+    """1-based line of each offset, for offsets in increasing order, in one pass over `data`.
+
+    Counting from the start for every offset would be quadratic on a 50 MB file.
+    """
+    lines, line, previous = [], 1, 0
+    for offset in offsets:
+        line += data.count("\n", previous, offset)
+        previous = offset
+        lines.append(line)
+    return lines
 
 
 def conversation_id(source: str) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from bedside.errors import FormatError
-from bedside.io._common import TurnBuilder, conversation_id
+from bedside.io._common import TurnBuilder, conversation_id, line_numbers
 from bedside.model import Conversation, Role
 
 __all__ = ["conversation_from_document", "read_json", "read_json_documents", "read_jsonl"]
@@ -159,12 +159,7 @@ _SPEAKER_KEY = re.compile(r'"speaker"\s*:')
 
 def _turn_lines(data: str) -> list[int]:
     """The line of each `"speaker":` key: turn i's line when there is one key per turn."""
-    lines, line, offset = [], 1, 0
-    for match in _SPEAKER_KEY.finditer(data):
-        line += data.count("\n", offset, match.start())
-        offset = match.start()
-        lines.append(line)
-    return lines
+    return line_numbers(data, (match.start() for match in _SPEAKER_KEY.finditer(data)))
 
 
 def read_json(

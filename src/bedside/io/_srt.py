@@ -16,7 +16,7 @@ from datetime import timedelta
 import srt
 
 from bedside.errors import FormatError
-from bedside.io._common import FORMATTING, TurnBuilder, conversation_id
+from bedside.io._common import FORMATTING, TurnBuilder, conversation_id, line_numbers
 from bedside.io._cues import split_cue
 from bedside.model import Conversation, Role
 
@@ -52,7 +52,7 @@ def read_srt(
         ) from None
     except (ValueError, OverflowError) as error:
         raise FormatError(f"bad subtitle timing ({error})", source=source) from None
-    arrows = [data.count("\n", 0, match.start()) + 1 for match in _ARROW.finditer(data)]
+    arrows = line_numbers(data, (match.start() for match in _ARROW.finditer(data)))
     lines: list[int | None] = (
         list(arrows) if len(arrows) == len(subtitles) else [None] * len(subtitles)
     )

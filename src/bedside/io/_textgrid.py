@@ -20,7 +20,7 @@ from typing import Any
 from praatio.utilities import textgrid_io
 
 from bedside.errors import FormatError
-from bedside.io._common import TurnBuilder, check_times, conversation_id
+from bedside.io._common import TurnBuilder, check_times, conversation_id, line_numbers
 from bedside.model import Conversation, Role
 
 __all__ = ["read_textgrid"]
@@ -29,10 +29,6 @@ _NEGATIVE = re.compile(
     r"^\s*(?:(?:xmin|xmax|number|time)\s*=\s*)?-\s*(?P<value>\d[\d.eE+\-]*)\s*$", re.MULTILINE
 )
 _SHORT_TOKEN = re.compile(r'"(?:[^"]|"")*"|[-+]?\d[\w.+\-]*|<\w+>')
-
-
-def _line_at(data: str, offset: int) -> int:
-    return data.count("\n", 0, offset) + 1
 
 
 def _check_header(data: str, source: str) -> None:
@@ -66,7 +62,7 @@ def _check_header(data: str, source: str) -> None:
         raise FormatError(
             "negative time; expected seconds from the start of the recording",
             source=source,
-            line=_line_at(data, negative.start()),
+            line=line_numbers(data, [negative.start()])[0],
         )
 
 
@@ -115,11 +111,12 @@ def _short_layout(data: str) -> list[tuple[int | None, list[int]]]:
         except ValueError:
             return tiers
         first = index + 5
-        lines = [  # the line of each entry's label, its last token
-            _line_at(data, tokens[i + width - 1][1])
+        labels = [  # each entry's label is its last token
+            tokens[i + width - 1][1]
             for i in range(first, min(first + declared * width, len(tokens)), width)
             if i + width - 1 < len(tokens)
         ]
+        lines = line_numbers(data, labels)
         tiers.append((declared, lines))
         index = first + declared * width
     return tiers
