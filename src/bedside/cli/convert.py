@@ -9,33 +9,32 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, TextIO
 
 import typer
 
 from bedside.errors import BedsideError
-from bedside.model import Conversation
+from bedside.model import Conversation, Role
 
-HELP = """Normalise transcripts: read any supported format, write json, jsonl, vtt, srt, text, csv
-or textgrid.
-
-INPUT is a file, a directory (every supported file in it), or '-' for stdin (say which format with
---input-format when the content cannot tell). --merge makes all inputs one conversation on one
-timeline (for example one TextGrid per speaker). --to json writes one document (an array for
-several conversations); jsonl one conversation a line; vtt, srt, text, csv and textgrid hold
-exactly one conversation (use --merge or jsonl for several).
-
-Exit status: 0 success; 2 bad input or usage (one 'bedside: error: FILE:LINE: ...' line per bad
-input; the good ones are still converted); 1 internal error.
-"""
+HELP = (
+    "Normalise transcripts: read any supported format, write json, jsonl, vtt, srt, text, csv "
+    "or textgrid.\n\n"
+    "INPUT is a file, a directory (every supported file in it), or '-' for stdin (say which "
+    "format with --input-format when the content cannot tell). --merge makes all inputs one "
+    "conversation on one timeline (for example one TextGrid per speaker). --to json writes one "
+    "document (an array for several conversations); jsonl one conversation a line; vtt, srt, "
+    "text, csv and textgrid hold exactly one conversation (use --merge or jsonl for several).\n\n"
+    "Exit status: 0 success; 2 bad input or usage (one 'bedside: error: FILE:LINE: ...' line "
+    "per bad input; the good ones are still converted); 1 internal error."
+)
 
 SINGLE = ("vtt", "srt", "text", "csv", "textgrid")
 
 
 def _read_all(
-    paths: list[Path], *, input_format: str | None, roles: dict[str, object], stderr: TextIO
+    paths: list[Path], *, input_format: str | None, roles: Mapping[str, Role], stderr: TextIO
 ) -> tuple[Iterator[Conversation], list[int]]:
     """Conversations from every input in order; a bad input is reported and skipped."""
     import bedside.io as bio
@@ -45,7 +44,7 @@ def _read_all(
     def generate() -> Iterator[Conversation]:
         for path in paths:
             try:
-                yield from bio.read_conversations(path, format=input_format, roles=roles)  # type: ignore[arg-type]
+                yield from bio.read_conversations(path, format=input_format, roles=roles)
             except BedsideError as error:
                 stderr.write(f"bedside: error: {error}\n")
                 bad[0] += 1
@@ -127,7 +126,7 @@ def convert(
                 f"(expected one of {', '.join(bio.SUPPORTED_SUFFIXES)})"
             )
         conversations, bad = _read_all(
-            paths, input_format=input_format, roles=dict(roles), stderr=sys.stderr
+            paths, input_format=input_format, roles=roles, stderr=sys.stderr
         )
         if merge:
             items = list(conversations)
