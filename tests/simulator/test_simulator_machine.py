@@ -181,3 +181,16 @@ def test_hand_written_replies_take_their_branch(scenario_id, node, reply, goto):
     scenario = shipped_scenario(scenario_id)
     _, branch = choose_branch(scenario.node(node), reply, scenario.initial_state)
     assert branch.goto == goto
+
+
+def test_counts_as_credits_a_recognised_phrase_but_never_lowers_the_judgement():
+    scenario = shipped_scenario("grief")
+    attempt = start(scenario).model_copy(update={"node": "loss"})
+    step = respond(scenario, attempt, assessment("Two cups. The quiet must be so hard.", "missed"))
+    exchange = step.attempt.exchanges[-1]
+    assert exchange.goto == "point"
+    assert exchange.assessment.cue_response == "acknowledged" and "engaged" in exchange.signals
+    assert not any("went unanswered" in p.text for p in step.feedback.points)
+
+    explored = respond(scenario, attempt, assessment("Two cups. Tell me about the mornings?", "explored"))
+    assert explored.attempt.exchanges[-1].assessment.cue_response == "explored"

@@ -93,6 +93,16 @@ def choose_branch(
     raise ScenarioError("no branch matched and the node has no default; run `bedside scenarios check`")
 
 
+_RANK = {None: 0, "missed": 0, "acknowledged": 1, "explored": 2}
+
+
+def _credited(assessment: ReplyAssessment, branch: Branch) -> ReplyAssessment:
+    """The assessment with the branch's `counts_as` credit applied (never lowering it)."""
+    if branch.counts_as is None or _RANK[branch.counts_as] <= _RANK[assessment.cue_response]:
+        return assessment
+    return assessment.model_copy(update={"cue_response": branch.counts_as})
+
+
 def _clamp(value: int) -> int:
     return max(0, min(STATE_MAX, value))
 
@@ -111,6 +121,7 @@ def respond(scenario: Scenario, attempt: Attempt, assessment: ReplyAssessment) -
     if node.is_end:
         raise ScenarioError("the scenario has ended; start a new attempt to play again")
     index, branch = choose_branch(node, assessment, attempt.state)
+    assessment = _credited(assessment, branch)
     state = EmotionalState(
         trust=_clamp(attempt.state.trust + branch.change.trust),
         distress=_clamp(attempt.state.distress + branch.change.distress),

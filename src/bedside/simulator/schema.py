@@ -90,6 +90,10 @@ class Branch(_Strict, frozen=True, extra="forbid"):
     A branch is taken when every signal in `when` holds, no signal in `unless` holds, the reply
     contains at least one of the `says` phrases (when given; case-insensitive), and the state guards
     hold. The `default` branch has no conditions and is taken when nothing before it matched.
+
+    `counts_as` lets the author credit a reply that took this branch as having explored or
+    acknowledged the cue, for replies a general model may not recognise (a `says` phrase that
+    echoes the patient's own words, for example "two cups"). It only ever raises the judgement.
     """
 
     when: tuple[Signal, ...] = ()
@@ -98,6 +102,7 @@ class Branch(_Strict, frozen=True, extra="forbid"):
     trust_below: int | None = Field(default=None, ge=1, le=STATE_MAX)
     distress_above: int | None = Field(default=None, ge=0, le=STATE_MAX - 1)
     default: bool = False
+    counts_as: Literal["explored", "acknowledged"] | None = None
     goto: str = Field(pattern=_ID)
     change: StateChange = StateChange()
     note: str = Field(min_length=1)
