@@ -263,3 +263,26 @@ def test_json_array_of_conversations_reads_back() -> None:
     assert caught.value.line == 3
     with pytest.raises(FormatError, match="array is empty"):
         list(read_conversations("empty.json", data=b"[]"))
+
+
+@pytest.mark.parametrize(
+    ("raw", "text", "tags"),
+    [
+        (
+            "<UNSURE>Hello how</UNSURE> um. Good morning <UNIN/>.",
+            "Hello how um. Good morning.",
+            ("UNSURE", "UNIN"),
+        ),
+        ("between < normal and > 37", "between < normal and > 37", ()),
+        ("pressure <140 and x>90", "pressure <140 and x>90", ()),
+        (
+            "<INAUDIBLE_SPEECH/> yes <UNSURE >maybe</UNSURE> <UNIN />",
+            "yes maybe",
+            ("INAUDIBLE_SPEECH", "UNSURE", "UNIN"),
+        ),
+        ("<UNSURE>unclosed at the end", "unclosed at the end", ("UNSURE",)),
+    ],
+)
+def test_tags_removed_words_kept(raw: str, text: str, tags: tuple[str, ...]) -> None:
+    turn = read_text(f"Dr Lee: {raw}").turns[0]
+    assert (turn.text, turn.tags) == (text, tags)

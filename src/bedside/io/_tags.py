@@ -12,8 +12,9 @@ import re
 
 __all__ = ["TAG", "clean_text", "has_words", "tag_markers"]
 
-TAG = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9_\-]*)(?:\s[^<>]*)?\s*(/?)\s*>")
-"""`<NAME>`, `</NAME>`, `<NAME/>` (optionally with attributes): any markup-like tag."""
+TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9_\-]*)\s*(/?)>")
+"""`<NAME>`, `</NAME>`, `<NAME/>`, nothing else: no attributes and no space after `<`, so that
+speech such as "between < normal and > 37" is never mistaken for markup and loses no words."""
 
 _WORD = re.compile(r"\w")
 _BEFORE_PUNCTUATION = re.compile(r" +(?=[.,?!;:](?:\s|$))")
