@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -163,13 +162,14 @@ def read_conversations(
             return STREAMED[chosen](
                 _stream_lines(handle, name, sniff_encoding(head)), source=name, roles=roles
             )
-        if os.fstat(handle.fileno()).st_size > MAX_FILE_BYTES:
+        # Bounded read, not the file size: a FIFO or /dev/zero has no size but no end either.
+        whole = head + handle.read(MAX_FILE_BYTES + 1 - len(head))
+        if len(whole) > MAX_FILE_BYTES:
             raise FormatError(
                 f"file is above the {MAX_FILE_BYTES // 2**20} MB limit for a single transcript; "
                 "split it, or use JSON Lines (.jsonl), which is streamed",
                 source=name,
             )
-        whole = head + handle.read()
     except BaseException:
         handle.close()
         raise
