@@ -47,7 +47,9 @@ def workload(scenarios: tuple[Scenario, ...]) -> list[tuple[Scenario, str, str]]
     return items
 
 
-def replies_per_second(assessor: ReplyAssessor, items: list[tuple[Scenario, str, str]], rounds: int) -> float:
+def replies_per_second(
+    assessor: ReplyAssessor, items: list[tuple[Scenario, str, str]], rounds: int
+) -> float:
     """Scored replies per second, one reply per call (as in play), best of `rounds`."""
     best = 0.0
     for _ in range(rounds):
@@ -58,7 +60,9 @@ def replies_per_second(assessor: ReplyAssessor, items: list[tuple[Scenario, str,
     return best
 
 
-def play_latencies(assessor: ReplyAssessor, scenarios: tuple[Scenario, ...], rounds: int) -> list[float]:
+def play_latencies(
+    assessor: ReplyAssessor, scenarios: tuple[Scenario, ...], rounds: int
+) -> list[float]:
     """Seconds from submit to answer, over play-throughs with example and weak replies."""
     timings: list[float] = []
     for _ in range(rounds):
@@ -90,7 +94,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def measure(name: str, assessor: ReplyAssessor, scenarios: tuple[Scenario, ...], rounds: int) -> dict[str, float | str]:
+def measure(
+    name: str, assessor: ReplyAssessor, scenarios: tuple[Scenario, ...], rounds: int
+) -> dict[str, float | str]:
     """Warm up, then measure throughput and latency for one assessor."""
     items = workload(scenarios)
     for scenario, node_id, reply in items[:20]:  # warm-up: first-call costs (ONNX sessions, caches)
@@ -125,7 +131,14 @@ def main() -> None:
     except ModelError as error:
         load_s = None
         print(f"models: not available ({error}); only the rules-only baseline is measured")
-    rows.append(measure("baseline: engine rules only, no models", load_assessor(models=False), scenarios, args.rounds))
+    rows.append(
+        measure(
+            "baseline: engine rules only, no models",
+            load_assessor(models=False),
+            scenarios,
+            args.rounds,
+        )
+    )
 
     print(
         f"# simulator benchmark · {len(scenarios)} scenarios · {platform.python_version()} · "

@@ -23,15 +23,35 @@ def branch_for(scenario_id: str, node: str, reply: str, assessor: ReplyAssessor 
 # Real text, scored by the engine's rules, and where each reply must lead.
 REPLIES = [
     ("anxious-before-surgery", "opening", "Don't worry, it's a routine operation.", "dismissed"),
-    ("anxious-before-surgery", "opening", "You haven't slept? What's been keeping you awake?", "fear_named"),
-    ("anxious-before-surgery", "information", "You'll have a GA and we'll do a laparoscopic cholecystectomy.", "ending_partial"),
+    (
+        "anxious-before-surgery",
+        "opening",
+        "You haven't slept? What's been keeping you awake?",
+        "fear_named",
+    ),
+    (
+        "anxious-before-surgery",
+        "information",
+        "You'll have a GA and we'll do a laparoscopic cholecystectomy.",
+        "ending_partial",
+    ),
     ("breaking-bad-news", "opening", "The biopsy shows you have cancer.", "shock"),
     ("breaking-bad-news", "opening", "Don't worry, I'm sure it's fine.", "false_hope"),
-    ("breaking-bad-news", "perception", "The histology confirms a malignant adenocarcinoma with possible metastasis.", "confusion"),
+    (
+        "breaking-bad-news",
+        "perception",
+        "The histology confirms a malignant adenocarcinoma with possible metastasis.",
+        "confusion",
+    ),
     ("grief", "loss", "At least she didn't suffer at the end.", "platitude"),
     ("grief", "point", "Have you had any thoughts of ending your life?", "safety"),
     ("grief", "point", "Let's check your blood pressure.", "ending_missed"),
-    ("teach-back", "explain", "Take one with your tea. Can you tell me how you're going to take it, in your own words?", "teach_back"),
+    (
+        "teach-back",
+        "explain",
+        "Take one with your tea. Can you tell me how you're going to take it, in your own words?",
+        "teach_back",
+    ),
     ("teach-back", "explain", "Take one with your tea. Do you understand?", "ending_unsure"),
     ("teach-back", "opening", "Take it home and read it later.", "embarrassed"),
     ("worried-parent", "opening", "It's just a virus, kids get fevers all the time.", "dismissed"),
@@ -52,7 +72,11 @@ def test_real_replies_take_their_branch(scenario_id, node, reply, goto):
 
 def test_assessment_carries_the_engine_findings():
     scenario = shipped_scenario("breaking-bad-news")
-    a = RULES.assess(scenario, "opening", "Don't worry, the metastatic lesion is small. What do you understand so far?")
+    a = RULES.assess(
+        scenario,
+        "opening",
+        "Don't worry, the metastatic lesion is small. What do you understand so far?",
+    )
     assert a.premature_reassurance and a.reassurance
     assert [j.term for j in a.jargon] == ["metastatic"] and a.jargon[0].plain
     assert a.question == "open"
@@ -62,7 +86,9 @@ def test_assessment_carries_the_engine_findings():
 
 
 def test_planted_cue_is_judged_even_when_the_rules_see_no_cue():
-    scenario = shipped_scenario("teach-back")  # "I always get muddled with tablets" is a planted concern
+    scenario = shipped_scenario(
+        "teach-back"
+    )  # "I always get muddled with tablets" is a planted concern
     a = RULES.assess(scenario, "explain", "One with your tea.")
     assert a.cue_response in ("missed", "acknowledged", "explored")
 
@@ -93,7 +119,9 @@ class FixedLabeller:
 
     def empathy(self, contexts: Sequence[str], responses: Sequence[str]) -> list[EmpathyLabel]:
         levels = {"emotional_reactions": 2, "interpretations": 1, "explorations": 0}
-        return [EmpathyLabel(levels=levels, rationales=dict.fromkeys(levels, ())) for _ in responses]
+        return [
+            EmpathyLabel(levels=levels, rationales=dict.fromkeys(levels, ())) for _ in responses
+        ]
 
     def mi_codes(self, contexts: Sequence[str], responses: Sequence[str]) -> list[MICode]:
         return [MICode(question=None, reflection="complex") for _ in responses]
@@ -113,8 +141,19 @@ def test_shipped_models_when_present():
         assessor = load_assessor(models=True)
     except ModelError as error:
         pytest.skip(f"shipped models not available: {error}")
-    assert branch_for("grief", "point", "Have you had any thoughts of ending your life?", assessor) == "safety"
-    assert branch_for("worried-parent", "opening", "It's just a virus, kids get fevers all the time.", assessor) == "dismissed"
+    assert (
+        branch_for("grief", "point", "Have you had any thoughts of ending your life?", assessor)
+        == "safety"
+    )
+    assert (
+        branch_for(
+            "worried-parent",
+            "opening",
+            "It's just a virus, kids get fevers all the time.",
+            assessor,
+        )
+        == "dismissed"
+    )
 
 
 # ----- the optional LLM voice ------------------------------------------------------------------
@@ -134,8 +173,16 @@ class FakeChat:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 length = int(self.headers["content-length"])
-                outer.requests.append((self.path, self.headers.get("authorization"), json.loads(self.rfile.read(length))))
-                body = json.dumps({"choices": [{"message": {"role": "assistant", "content": content}}]}).encode()
+                outer.requests.append(
+                    (
+                        self.path,
+                        self.headers.get("authorization"),
+                        json.loads(self.rfile.read(length)),
+                    )
+                )
+                body = json.dumps(
+                    {"choices": [{"message": {"role": "assistant", "content": content}}]}
+                ).encode()
                 self.send_response(status)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(body)))
@@ -196,7 +243,9 @@ def test_llm_voice_falls_back_to_the_script(chat):
     session = begin_practice("grief", RULES, voice=LLMVoice(url=broken.url + "/chat/completions"))
     session.reply("I was so sorry to hear about Joan. How have you been since she died?")
     assert session.spoken == scripted
-    session = begin_practice("grief", RULES, voice=LLMVoice(url="http://127.0.0.1:9/v1", timeout=0.5))
+    session = begin_practice(
+        "grief", RULES, voice=LLMVoice(url="http://127.0.0.1:9/v1", timeout=0.5)
+    )
     session.reply("I was so sorry to hear about Joan. How have you been since she died?")
     assert session.spoken == scripted
 

@@ -59,8 +59,13 @@ def test_the_tiny_scenario_is_sound():
 
 
 def test_missing_default_branch():
-    text = MINI.replace("      - default: true\n        goto: good\n        note: Plain and clear.\n", "")
-    assert "node 'second': has no default branch; add one with `default: true` as the last" in problems_of(text)
+    text = MINI.replace(
+        "      - default: true\n        goto: good\n        note: Plain and clear.\n", ""
+    )
+    assert (
+        "node 'second': has no default branch; add one with `default: true` as the last"
+        in problems_of(text)
+    )
 
 
 def test_default_branch_not_last():
@@ -70,11 +75,16 @@ def test_default_branch_not_last():
         "        note: Plain and clear.\n",
         "        note: Plain and clear.\n      - when: [jargon]\n        goto: mixed\n        note: Jargon.\n",
     )
-    assert "node 'second': the default branch must be the last (branches are tried in order)" in problems_of(text)
+    assert (
+        "node 'second': the default branch must be the last (branches are tried in order)"
+        in problems_of(text)
+    )
 
 
 def test_two_defaults_and_a_conditional_default():
-    text = MINI.replace("      - trust_below: 5\n", "      - default: true\n        trust_below: 5\n")
+    text = MINI.replace(
+        "      - trust_below: 5\n", "      - default: true\n        trust_below: 5\n"
+    )
     found = problems_of(text)
     assert "node 'second': has 2 default branches; keep one" in found
     assert "node 'second' branch 2: a default branch must have no conditions" in found
@@ -84,7 +94,10 @@ def test_branch_without_condition_must_be_default():
     text = MINI.replace("      - says: [tomorrow]\n", "      - note: x\n").replace(
         "        goto: second\n        note: You named tomorrow.\n", "        goto: second\n"
     )
-    assert "node 'first' branch 3: has no condition; mark it `default: true` or add `when`/`says`" in problems_of(text)
+    assert (
+        "node 'first' branch 3: has no condition; mark it `default: true` or add `when`/`says`"
+        in problems_of(text)
+    )
 
 
 def test_goto_to_a_missing_node():
@@ -113,7 +126,10 @@ def test_end_node_with_branches_and_dead_end_node():
         "    end: {outcome: mixed, summary: So so., debrief: [Use plain words.]}\n",
         "    example_reply: x\n",
     )
-    assert "node 'mixed': has no branches and no `end` block; add branches or make it an end" in problems_of(text)
+    assert (
+        "node 'mixed': has no branches and no `end` block; add branches or make it an end"
+        in problems_of(text)
+    )
     text = MINI.replace(
         "    end: {outcome: poor, summary: Went badly., debrief: [Ask before reassuring.]}\n",
         "    end: {outcome: poor, summary: Went badly., debrief: [Ask before reassuring.]}\n"
@@ -134,9 +150,9 @@ def test_start_must_exist():
 
 
 def test_cue_must_be_planted_in_the_line_and_example_reply_required():
-    text = MINI.replace("      - text: I am really scared\n", "      - text: I am terrified\n").replace(
-        "    example_reply: You'll be asleep the whole time.\n", ""
-    )
+    text = MINI.replace(
+        "      - text: I am really scared\n", "      - text: I am terrified\n"
+    ).replace("    example_reply: You'll be asleep the whole time.\n", "")
     found = problems_of(text)
     assert "node 'first': cue 'I am terrified' does not appear in the patient's line" in found
     assert "node 'second': needs an `example_reply` to show the learner" in found
@@ -144,7 +160,11 @@ def test_cue_must_be_planted_in_the_line_and_example_reply_required():
 
 def test_check_file_reports_schema_errors_as_one_problem(tmp_path):
     path = tmp_path / "mini.yaml"
-    path.write_text(MINI.replace("topic: testing\n", "topic: testing\nextra: 1\n"), encoding="utf-8")
+    path.write_text(
+        MINI.replace("topic: testing\n", "topic: testing\nextra: 1\n"), encoding="utf-8"
+    )
     result = check_file(path)
     assert not result.ok and result.scenario is None
-    assert [str(p) for p in result.problems] == [f"{path}:7: unknown key 'extra'; check the spelling against docs/simulator.md"]
+    assert [str(p) for p in result.problems] == [
+        f"{path}:7: unknown key 'extra'; check the spelling against docs/simulator.md"
+    ]

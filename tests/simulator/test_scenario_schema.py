@@ -26,12 +26,17 @@ def test_unknown_top_level_key_is_rejected_with_its_line():
 def test_unknown_key_inside_a_node_is_rejected_with_its_line():
     text = MINI.replace("    emotion: fear\n", "    emotion: fear\n    mood: grim\n")
     line = text.splitlines().index("    mood: grim") + 1
-    with pytest.raises(ScenarioError, match=rf"mini\.yaml:{line}: unknown key 'nodes\.first\.mood'"):
+    with pytest.raises(
+        ScenarioError, match=rf"mini\.yaml:{line}: unknown key 'nodes\.first\.mood'"
+    ):
         parse_scenario(text, source="mini.yaml")
 
 
 def test_misspelt_branch_key_is_rejected():
-    text = MINI.replace("        goto: bad\n        change: {trust: -3", "        go_to: bad\n        change: {trust: -3")
+    text = MINI.replace(
+        "        goto: bad\n        change: {trust: -3",
+        "        go_to: bad\n        change: {trust: -3",
+    )
     with pytest.raises(ScenarioError, match=r"unknown key 'nodes\.first\.branches\.0\.go_to'"):
         parse_scenario(text, source="mini.yaml")
 
@@ -55,7 +60,9 @@ def test_wrong_schema_version():
 
 
 def test_state_out_of_range():
-    text = MINI.replace("initial_state: {trust: 5, distress: 5}", "initial_state: {trust: 11, distress: 5}")
+    text = MINI.replace(
+        "initial_state: {trust: 5, distress: 5}", "initial_state: {trust: 11, distress: 5}"
+    )
     with pytest.raises(ScenarioError, match=r"initial_state\.trust"):
         parse_scenario(text, source="mini.yaml")
 

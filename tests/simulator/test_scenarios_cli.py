@@ -48,8 +48,13 @@ def test_check_files_and_folders(tmp_path):
 
     bad_dir = tmp_path / "bad"
     bad_dir.mkdir()
-    (bad_dir / "mini.yaml").write_text(MINI.replace("    goto: mixed\n", "    goto: first\n"), encoding="utf-8")
-    (bad_dir / "typo.yaml").write_text(MINI.replace("id: mini", "id: typo").replace("topic: testing\n", "topik: testing\n"), encoding="utf-8")
+    (bad_dir / "mini.yaml").write_text(
+        MINI.replace("    goto: mixed\n", "    goto: first\n"), encoding="utf-8"
+    )
+    (bad_dir / "typo.yaml").write_text(
+        MINI.replace("id: mini", "id: typo").replace("topic: testing\n", "topik: testing\n"),
+        encoding="utf-8",
+    )
     result = runner.invoke(app, ["scenarios", "check", str(bad_dir)])
     assert result.exit_code == 2
     assert f"bedside: error: {bad_dir / 'mini.yaml'}: graph: has a cycle" in result.stderr
@@ -65,7 +70,9 @@ def test_practice_with_piped_replies_reaches_a_debrief():
         "When you say you can't see the point, I want to ask you directly: have you had thoughts of ending your life?",
         "Thank you for telling me. Would you like a bereavement service, and can we see each other again in two weeks?",
     ]
-    result = runner.invoke(app, ["practice", "grief", "--rules-only"], input="\n".join(replies) + "\n")
+    result = runner.invoke(
+        app, ["practice", "grief", "--rules-only"], input="\n".join(replies) + "\n"
+    )
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "Arthur Bennett:" in out and "Joan always did all this" in out
@@ -76,12 +83,19 @@ def test_practice_with_piped_replies_reaches_a_debrief():
 
 
 def test_practice_hint_quit_and_early_end():
-    result = runner.invoke(app, ["practice", "teach-back", "--rules-only"], input="/hint\n\n/quit\n")
+    result = runner.invoke(
+        app, ["practice", "teach-back", "--rules-only"], input="/hint\n\n/quit\n"
+    )
     assert result.exit_code == 0
-    assert "Hint:" in result.stdout and shipped_scenario("teach-back").node("opening").example_reply[:20] in result.stdout
+    assert (
+        "Hint:" in result.stdout
+        and shipped_scenario("teach-back").node("opening").example_reply[:20] in result.stdout
+    )
     assert "Stopped" in result.stdout and "Feedback" not in result.stdout
 
-    result = runner.invoke(app, ["practice", "teach-back", "--rules-only"], input="Of course, let me explain.\n")
+    result = runner.invoke(
+        app, ["practice", "teach-back", "--rules-only"], input="Of course, let me explain.\n"
+    )
     assert result.exit_code == 0
     assert "Input ended before the scenario did" in result.stdout
 
@@ -102,15 +116,25 @@ def test_practice_through_the_real_command_with_piped_stdin():
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "Don't give me that. I want to make a complaint." in done.stdout.replace("\n", " ").replace("  ", " ") or "make a complaint" in done.stdout
+    assert (
+        "Don't give me that. I want to make a complaint."
+        in done.stdout.replace("\n", " ").replace("  ", " ")
+        or "make a complaint" in done.stdout
+    )
     assert "Outcome: poor" in done.stdout
 
 
 def test_practice_unknown_scenario_is_a_clear_error():
     done = subprocess.run(
         [str(BEDSIDE), "practice", "no-such-scenario", "--rules-only"],
-        input="", capture_output=True, text=True, timeout=60, check=False,
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == 2
-    assert done.stderr.startswith("bedside: error: no scenario 'no-such-scenario'; known scenarios:")
+    assert done.stderr.startswith(
+        "bedside: error: no scenario 'no-such-scenario'; known scenarios:"
+    )
     assert "Traceback" not in done.stderr

@@ -87,9 +87,14 @@ def test_htmx_reply_returns_the_play_fragment_with_feedback(training_app, client
     assert "<html" not in response.text
     assert "he ended up in hospital with a kidney infection" in response.text  # the branch's line
     assert "A stronger reply" in response.text
-    assert "“Just a virus” before examining him" in response.text or "before examining him" in response.text
+    assert (
+        "“Just a virus” before examining him" in response.text
+        or "before examining him" in response.text
+    )
 
-    empty = learner.post(f"/training/attempts/{attempt}/reply", data={"text": "   "}, headers=headers)
+    empty = learner.post(
+        f"/training/attempts/{attempt}/reply", data={"text": "   "}, headers=headers
+    )
     assert empty.status_code == 200 and "type a reply before sending it" in empty.text
     plain = learner.post(f"/training/attempts/{attempt}/reply", data={"text": ""})
     assert plain.status_code == 400
@@ -109,8 +114,13 @@ def test_who_may_see_and_play(training_app, client_for, world):
     assert educator.get(f"/training/attempts/{attempt}/debrief").status_code == 200
     view = educator.get(f"/training/attempts/{attempt}")
     assert view.status_code == 200
-    assert educator.post(f"/training/attempts/{attempt}/reply", data={"text": "hi"}).status_code == 403
-    assert client_for("learner").post("/training/start", data={"scenario_id": "nope"}).status_code == 404
+    assert (
+        educator.post(f"/training/attempts/{attempt}/reply", data={"text": "hi"}).status_code == 403
+    )
+    assert (
+        client_for("learner").post("/training/start", data={"scenario_id": "nope"}).status_code
+        == 404
+    )
 
 
 def test_educator_runs_a_cohort_and_exports_its_progress(training_app, client_for, world):
@@ -118,14 +128,23 @@ def test_educator_runs_a_cohort_and_exports_its_progress(training_app, client_fo
     created = educator.post("/training/cohorts", data={"name": "Wednesday group"})
     assert created.status_code == 303
     cohort_url = created.headers["location"]
-    assert educator.post(f"{cohort_url}/members", data={"email": "learner@test.example"}).status_code == 303
+    assert (
+        educator.post(f"{cohort_url}/members", data={"email": "learner@test.example"}).status_code
+        == 303
+    )
     assert educator.post(f"{cohort_url}/assign", data={"scenario_id": "grief"}).status_code == 303
-    assert educator.post(f"{cohort_url}/members", data={"email": "nobody@test.example"}).status_code == 404
-    assert educator.post(f"{cohort_url}/members", data={"email": "patient@test.example"}).status_code == 403
+    assert (
+        educator.post(f"{cohort_url}/members", data={"email": "nobody@test.example"}).status_code
+        == 404
+    )
+    assert (
+        educator.post(f"{cohort_url}/members", data={"email": "patient@test.example"}).status_code
+        == 403
+    )
     assert educator.post(f"{cohort_url}/assign", data={"scenario_id": "nope"}).status_code == 404
 
     learner = client_for("learner")
-    assert 'assigned</span>' in learner.get("/training").text
+    assert "assigned</span>" in learner.get("/training").text
     play_grief(learner)
 
     page = educator.get(cohort_url)
@@ -140,13 +159,26 @@ def test_educator_runs_a_cohort_and_exports_its_progress(training_app, client_fo
     assert len(rows) == 1
     row = rows[0]
     assert row["email"] == "learner@test.example"
-    assert (row["attempts"], row["finished"], row["good_endings"], row["assigned"], row["assigned_completed"]) == ("1", "1", "1", "1", "1")
+    assert (
+        row["attempts"],
+        row["finished"],
+        row["good_endings"],
+        row["assigned"],
+        row["assigned_completed"],
+    ) == ("1", "1", "1", "1", "1")
     assert 0 <= float(row["rate_missed_cues"]) <= 1
 
     assert client_for("other").get(cohort_url).status_code == 403  # a clinician
     with world.session() as session:
         actions = set(session.scalars(select(AuditEvent.action)))
-    assert {"cohort.create", "cohort.add_member", "cohort.assign", "cohort.export", "training.start", "training.finish"} <= actions
+    assert {
+        "cohort.create",
+        "cohort.add_member",
+        "cohort.assign",
+        "cohort.export",
+        "training.start",
+        "training.finish",
+    } <= actions
 
 
 def test_case_study_library(training_app, client_for):
@@ -156,5 +188,5 @@ def test_case_study_library(training_app, client_for):
     assert library.text.count('href="/training/cases/day') == 3
     case = learner.get("/training/cases/day1_consultation02")
     assert case.status_code == 200
-    assert 'badge cue' in case.text and "Suggestion" in case.text
+    assert "badge cue" in case.text and "Suggestion" in case.text
     assert learner.get("/training/cases/nope").status_code == 404

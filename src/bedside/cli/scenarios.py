@@ -111,7 +111,9 @@ def _shipped_results() -> list[CheckResult]:
         except Exception as error:  # a ScenarioError; reported like any unsound file
             results.append(CheckResult(source, None, (Problem("", str(error)),)))
             continue
-        problems = tuple(Problem(f"{source}: {p.where}", p.message) for p in check_scenario(scenario))
+        problems = tuple(
+            Problem(f"{source}: {p.where}", p.message) for p in check_scenario(scenario)
+        )
         results.append(CheckResult(source, scenario, problems))
     return results
 
@@ -253,7 +255,10 @@ def _play(console: Console, session: PracticeSession) -> int:
 
 
 def practice(
-    scenario_id: Annotated[str, typer.Argument(metavar="SCENARIO_ID", help="A scenario id; see `bedside scenarios list`.")],
+    scenario_id: Annotated[
+        str,
+        typer.Argument(metavar="SCENARIO_ID", help="A scenario id; see `bedside scenarios list`."),
+    ],
     rules_only: Annotated[
         bool,
         typer.Option("--rules-only", help="Score replies with rules only (no language models)."),

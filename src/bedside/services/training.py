@@ -101,7 +101,9 @@ def _rules_empathy(extra: Mapping[str, Any], response: str | None) -> dict[str, 
     """
     nurse = set(extra.get("nurse") or ())
     return {
-        "emotional_reactions": int(bool(nurse & {"name", "respect", "support"}) or response == "acknowledged"),
+        "emotional_reactions": int(
+            bool(nurse & {"name", "respect", "support"}) or response == "acknowledged"
+        ),
         "interpretations": int("understand" in nurse),
         "explorations": int("explore" in nurse or response == "explored"),
     }
@@ -255,12 +257,22 @@ class LLMVoice:
         headers = {"content-type": "application/json"}
         if self.api_key:
             headers["authorization"] = f"Bearer {self.api_key}"
-        request = urllib.request.Request(self._endpoint(), data=body, headers=headers, method="POST")
+        request = urllib.request.Request(
+            self._endpoint(), data=body, headers=headers, method="POST"
+        )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 answer = json.loads(response.read().decode("utf-8"))
             voiced = answer["choices"][0]["message"]["content"]
-        except (urllib.error.URLError, TimeoutError, OSError, ValueError, KeyError, IndexError, TypeError):
+        except (
+            urllib.error.URLError,
+            TimeoutError,
+            OSError,
+            ValueError,
+            KeyError,
+            IndexError,
+            TypeError,
+        ):
             voiced = None
         return accept_voiced(scenario, node_id, voiced if isinstance(voiced, str) else None)
 
@@ -329,7 +341,9 @@ def begin_practice(
         NotFound: there is no shipped scenario with that id.
     """
     scenario = shipped_scenario(scenario_id)
-    return PracticeSession(scenario=scenario, assessor=assessor, attempt=start(scenario), voice=voice)
+    return PracticeSession(
+        scenario=scenario, assessor=assessor, attempt=start(scenario), voice=voice
+    )
 
 
 # ----- stored attempts, progress and cohorts (the web application's units of work) -------------
@@ -381,7 +395,9 @@ def start_attempt(
     )
     session.add(record)
     session.flush()
-    audit.record(session, user, "training.start", f"training_attempt:{record.id}", ip=ip, detail=scenario.id)
+    audit.record(
+        session, user, "training.start", f"training_attempt:{record.id}", ip=ip, detail=scenario.id
+    )
     session.commit()
     return record
 
@@ -463,14 +479,20 @@ def submit_reply(
         record.skills = dict(debrief.skills.counts)
         record.finished_at = utcnow()
         audit.record(
-            session, user, "training.finish", f"training_attempt:{record.id}", ip=ip,
+            session,
+            user,
+            "training.finish",
+            f"training_attempt:{record.id}",
+            ip=ip,
             detail=debrief.ending.outcome,
         )
     session.commit()
     return record, step
 
 
-def attempt_debrief(session: Session, user: User, attempt_id: int) -> tuple[TrainingAttempt, Debrief]:
+def attempt_debrief(
+    session: Session, user: User, attempt_id: int
+) -> tuple[TrainingAttempt, Debrief]:
     """The debrief of a finished attempt the caller may see."""
     record = get_attempt(session, user, attempt_id)
     scenario, attempt = attempt_state(record)
@@ -561,7 +583,14 @@ def add_cohort_member(
         raise PermissionDenied("only learner and clinician accounts can join a cohort")
     if session.get(CohortMember, (cohort.id, member.id)) is None:
         session.add(CohortMember(cohort_id=cohort.id, user_id=member.id))
-        audit.record(session, educator, "cohort.add_member", f"cohort:{cohort.id}", ip=ip, detail=f"user:{member.id}")
+        audit.record(
+            session,
+            educator,
+            "cohort.add_member",
+            f"cohort:{cohort.id}",
+            ip=ip,
+            detail=f"user:{member.id}",
+        )
         session.commit()
     return member
 
@@ -573,8 +602,14 @@ def assign_scenario(
     cohort = _own_cohort(session, educator, cohort_id)
     scenario = shipped_scenario(scenario_id)
     if session.get(CohortAssignment, (cohort.id, scenario.id)) is None:
-        session.add(CohortAssignment(cohort_id=cohort.id, scenario_id=scenario.id, assigned_by_id=educator.id))
-        audit.record(session, educator, "cohort.assign", f"cohort:{cohort.id}", ip=ip, detail=scenario.id)
+        session.add(
+            CohortAssignment(
+                cohort_id=cohort.id, scenario_id=scenario.id, assigned_by_id=educator.id
+            )
+        )
+        audit.record(
+            session, educator, "cohort.assign", f"cohort:{cohort.id}", ip=ip, detail=scenario.id
+        )
         session.commit()
 
 
@@ -605,7 +640,9 @@ def cohort_progress(session: Session, educator: User, cohort_id: int) -> CohortP
     """Progress of every member of one of the educator's cohorts."""
     cohort = _own_cohort(session, educator, cohort_id)
     assigned = sorted(
-        session.scalars(select(CohortAssignment.scenario_id).where(CohortAssignment.cohort_id == cohort.id))
+        session.scalars(
+            select(CohortAssignment.scenario_id).where(CohortAssignment.cohort_id == cohort.id)
+        )
     )
     members = list(
         session.scalars(
@@ -623,7 +660,9 @@ def cohort_progress(session: Session, educator: User, cohort_id: int) -> CohortP
         finished = [a for a in attempts if a.status == "finished"]
         replies = sum(a.replies for a in finished)
         rates: dict[str, float | None] = {
-            skill: (sum((a.skills or {}).get(skill, 0) for a in finished) / replies if replies else None)
+            skill: (
+                sum((a.skills or {}).get(skill, 0) for a in finished) / replies if replies else None
+            )
             for skill in SKILLS
         }
         done = {a.scenario_id for a in finished}
@@ -711,7 +750,9 @@ def case_studies(folder: Path | None = None) -> tuple[CaseStudy, ...]:
         parts = [c for path in files for c in read_conversations(path)]
         conversation = merge_conversations(parts, conv_id=stem)
         day, _, number = stem.partition("_consultation")
-        title = f"PriMock57 {day.replace('day', 'day ')}, consultation {number.lstrip('0') or number}"
+        title = (
+            f"PriMock57 {day.replace('day', 'day ')}, consultation {number.lstrip('0') or number}"
+        )
         studies.append(CaseStudy(id=stem, title=title, report=analyse(conversation)))
     return tuple(studies)
 

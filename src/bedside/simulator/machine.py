@@ -90,7 +90,9 @@ def choose_branch(
     for index, branch in enumerate(node.branches):
         if _matches(branch, signals, reply, state):
             return index, branch
-    raise ScenarioError("no branch matched and the node has no default; run `bedside scenarios check`")
+    raise ScenarioError(
+        "no branch matched and the node has no default; run `bedside scenarios check`"
+    )
 
 
 _RANK = {None: 0, "missed": 0, "acknowledged": 1, "explored": 2}
@@ -114,9 +116,7 @@ def respond(scenario: Scenario, attempt: Attempt, assessment: ReplyAssessment) -
         ScenarioError: if the attempt is finished or belongs to another scenario.
     """
     if attempt.scenario_id != scenario.id:
-        raise ScenarioError(
-            f"attempt is for scenario {attempt.scenario_id!r}, not {scenario.id!r}"
-        )
+        raise ScenarioError(f"attempt is for scenario {attempt.scenario_id!r}, not {scenario.id!r}")
     node = scenario.node(attempt.node)
     if node.is_end:
         raise ScenarioError("the scenario has ended; start a new attempt to play again")

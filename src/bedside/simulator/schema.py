@@ -180,9 +180,7 @@ class Scenario(_Strict, frozen=True, extra="forbid", populate_by_name=True):
 
         for name in nodes:
             if not re.match(_ID, name):
-                raise ValueError(
-                    f"node id {name!r} must be lower case letters, digits, '-' or '_'"
-                )
+                raise ValueError(f"node id {name!r} must be lower case letters, digits, '-' or '_'")
         return nodes
 
     def node(self, node_id: str) -> Node:

@@ -76,20 +76,29 @@ def home(request: Request, session: SessionDep, user: Player) -> Any:
         labels = [str(n) for n in range(1, len(series[training.CHART_SKILLS[0]]) + 1)]
         for skill in training.CHART_SKILLS:
             charts.append(
-                line_chart(
-                    [v * 100 for v in series[skill]],
-                    title=f"{_SKILL_LABELS[skill]}: share of replies per finished attempt",
-                    y_max=100,
-                    y_label="%",
-                    labels=labels,
-                    colour="#a33b20" if skill == "missed_cues" else "#1f5f8b",
+                (
+                    f"{_SKILL_LABELS[skill]} (% of replies, by attempt)",
+                    line_chart(
+                        [v * 100 for v in series[skill]],
+                        title=f"{_SKILL_LABELS[skill]}: share of replies per finished attempt",
+                        y_max=100,
+                        y_label="%",
+                        labels=labels,
+                        colour="#a33b20" if skill == "missed_cues" else "#1f5f8b",
+                    ),
                 )
             )
     titles = {s.id: s.title for s in shipped_scenarios()}
     return render(
         request,
         "training/home.html",
-        {"scenarios": scenarios, "assigned": assigned, "history": history, "charts": charts, "titles": titles},
+        {
+            "scenarios": scenarios,
+            "assigned": assigned,
+            "history": history,
+            "charts": charts,
+            "titles": titles,
+        },
     )
 
 
@@ -151,7 +160,13 @@ def debrief(request: Request, session: SessionDep, user: Player, attempt_id: int
     return render(
         request,
         "training/debrief.html",
-        {"record": record, "debrief": result, "scenario": scenario, "attempt": attempt, "skills": SKILLS},
+        {
+            "record": record,
+            "debrief": result,
+            "scenario": scenario,
+            "attempt": attempt,
+            "skills": SKILLS,
+        },
     )
 
 
@@ -161,7 +176,9 @@ def debrief(request: Request, session: SessionDep, user: Player, attempt_id: int
 @router.get("/training/cohorts")
 def cohorts(request: Request, session: SessionDep, user: Educator) -> Any:
     """The educator's cohorts and a form to create one."""
-    return render(request, "training/cohorts.html", {"cohorts": training.educator_cohorts(session, user)})
+    return render(
+        request, "training/cohorts.html", {"cohorts": training.educator_cohorts(session, user)}
+    )
 
 
 @router.post("/training/cohorts")
@@ -242,7 +259,9 @@ def case(request: Request, user: Player, case_id: str) -> Any:
     """One consultation with its cues, how each was answered, and suggestions."""
     study = training.case_study(case_id)
     responses = {o.cue_turn: o for o in study.report.opportunities}
-    answered = {o.response_turn: o for o in study.report.opportunities if o.response_turn is not None}
+    answered = {
+        o.response_turn: o for o in study.report.opportunities if o.response_turn is not None
+    }
     return render(
         request,
         "training/case.html",
