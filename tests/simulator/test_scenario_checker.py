@@ -168,3 +168,17 @@ def test_check_file_reports_schema_errors_as_one_problem(tmp_path):
     assert [str(p) for p in result.problems] == [
         f"{path}:7: unknown key 'extra'; check the spelling against docs/simulator.md"
     ]
+
+
+def test_a_branch_shadowed_by_a_broader_one_is_reported():
+    text = MINI.replace(
+        "      - when: [explored]\n        goto: second\n        change: {trust: 2, distress: -1}\n        note: You explored the fear.\n",
+        "      - when: [engaged]\n        goto: second\n        note: Broad.\n"
+        "      - when: [explored, open_question]\n        goto: second\n        note: Narrow.\n",
+    )
+    assert problems_of(text) == [
+        "node 'first' branch 3: can never be taken: branch 2 before it matches every reply it would; "
+        "put the narrower branch first"
+    ]
+    narrow_first = MINI.replace("when: [explored]", "when: [explored, open_question]")
+    assert problems_of(narrow_first) == []

@@ -2,7 +2,7 @@
 
 Sound means: the start node exists; every `goto` names a node; every node is reachable from the
 start; every non-end node has exactly one default branch, last, with no conditions (so every reply
-leads somewhere); the graph has no cycle (so, with defaults everywhere, every path reaches an end
+leads somewhere); no branch is shadowed by a broader one before it; the graph has no cycle (so, with defaults everywhere, every path reaches an end
 in a bounded number of turns); at least one ending is good; each planted cue appears word for
 word in its line; every node that expects a reply offers a stronger example reply.
 """
@@ -103,6 +103,53 @@ def _structure(scenario: Scenario) -> list[Problem]:
     return problems
 
 
+_IMPLIES: dict[str, frozenset[str]] = {
+    "explored": frozenset({"engaged"}),
+    "acknowledged": frozenset({"engaged"}),
+    "complex_reflection": frozenset({"reflection"}),
+}
+
+
+def _closure(signals: tuple[str, ...]) -> frozenset[str]:
+    found = set(signals)
+    for signal in signals:
+        found |= _IMPLIES.get(signal, frozenset())
+    return frozenset(found)
+
+
+def _shadowed(scenario: Scenario) -> list[Problem]:
+    """Branches that can never be taken because an earlier, broader branch always wins.
+
+    Conservative: an earlier branch counts as broader only when it has nothing but `when`
+    signals, all of them implied by the later branch's `when` (for example `when: [engaged]`
+    before `when: [explored]`).
+    """
+    problems = []
+    for node_id, node in scenario.nodes.items():
+        for later_index, later in enumerate(node.branches):
+            if later.default:
+                continue
+            implied = _closure(later.when)
+            for index, earlier in enumerate(node.branches[:later_index]):
+                simple = not (
+                    earlier.unless
+                    or earlier.says
+                    or earlier.trust_below is not None
+                    or earlier.distress_above is not None
+                    or earlier.default
+                )
+                if simple and earlier.when and set(earlier.when) <= implied:
+                    problems.append(
+                        Problem(
+                            f"node {node_id!r} branch {later_index + 1}",
+                            f"can never be taken: branch {index + 1} before it matches every "
+                            "reply it would; put the narrower branch first",
+                        )
+                    )
+                    break
+    return problems
+
+
 def _successors(scenario: Scenario, node_id: str) -> list[str]:
     node = scenario.nodes.get(node_id)
     if node is None:
@@ -168,6 +215,7 @@ def longest_path(scenario: Scenario) -> int:
 def check_scenario(scenario: Scenario) -> tuple[Problem, ...]:
     """Every soundness problem of a parsed scenario (empty when it is sound)."""
     problems = _structure(scenario)
+    problems.extend(_shadowed(scenario))
     reachable = _reachable(scenario)
     for node_id in scenario.nodes:
         if reachable and node_id not in reachable:
