@@ -114,3 +114,23 @@ def test_bad_fixture_raises_format_error_with_its_line(name: str) -> None:
     assert error.line == line
     assert words in error.message
     assert str(error).startswith(f"{path}:{line}:" if line else f"{path}: ")
+
+
+ALL_READERS = {**READERS, "jsonl": lambda data, **kw: list(read_jsonl(data, **kw))}
+
+
+@pytest.mark.parametrize("fmt", sorted(ALL_READERS))
+@pytest.mark.parametrize("data", ["", " \n\n", "\x00\x01\x02", "garbage that is no transcript"])
+def test_every_reader_refuses_junk_with_format_error(fmt: str, data: str) -> None:
+    with pytest.raises(FormatError) as caught:
+        ALL_READERS[fmt](data, source=f"junk.{fmt}")
+    assert caught.value.source == f"junk.{fmt}"
+    assert caught.value.message
+
+
+@pytest.mark.parametrize("fmt", sorted(ALL_READERS))
+def test_every_reader_is_pure_and_deterministic(fmt: str) -> None:
+    path = next(p for p in OK if detect_format(str(p), p.read_bytes()[:4096]) == fmt)
+    text = path.read_bytes().decode("utf-16" if "utf16" in path.name else "utf-8-sig")
+    first = ALL_READERS[fmt](text, source=str(path))
+    assert ALL_READERS[fmt](text, source=str(path)) == first
