@@ -25,6 +25,7 @@ BAD: dict[str, tuple[int | None, str]] = {
     "csv_bad_number.csv": (3, "not a number"),
     "csv_negative_time.csv": (3, "negative"),
     "csv_ragged_row.csv": (3, "expected 2"),
+    "csv_truncated.csv": (3, "unexpected end of data"),
     "empty.vtt": (None, "empty"),
     "json_nan.json": (None, "NaN"),
     "json_start_after_end.json": (1, "start <= end"),
@@ -37,6 +38,7 @@ BAD: dict[str, tuple[int | None, str]] = {
     "reversed_time.TextGrid": (22, "start <= end"),
     "srt_bad_timestamp.srt": (5, "expected a subtitle block"),
     "srt_reversed_time.srt": (3, "start <= end"),
+    "srt_truncated.srt": (5, "expected a subtitle block"),
     "text_bad_time.txt": (2, "expected [hh:mm:ss] or [mm:ss]"),
     "text_no_speaker.txt": (1, "expected 'Speaker: text'"),
     "text_only_tags.txt": (None, "no turns"),
@@ -46,6 +48,7 @@ BAD: dict[str, tuple[int | None, str]] = {
     "vtt_no_header.vtt": (1, "WEBVTT"),
     "vtt_no_speaker.vtt": (4, "names no speaker"),
     "vtt_reversed_time.vtt": (4, "start <= end"),
+    "vtt_truncated.vtt": (6, "malformed cue timing"),
 }
 
 
