@@ -460,6 +460,8 @@ def submit_reply(
     record = get_attempt(session, user, attempt_id)
     if record.user_id != user.id:
         raise PermissionDenied("only the learner can reply in their own attempt")
+    # Lock the row (PostgreSQL) so that a double-submitted reply cannot lose an exchange.
+    session.refresh(record, with_for_update=True)
     reply = text.strip()
     if not reply:
         raise ScenarioError("type a reply before sending it")
