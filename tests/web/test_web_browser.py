@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from web_fixtures import PRIMOCK, SECRET, FakePipeline
+from web_fixtures import PRIMOCK, SECRET
 
 pytestmark = pytest.mark.browser
 
@@ -41,15 +41,16 @@ def live(tmp_path_factory):
 
     from bedside.services import demo
     from bedside.services.database import open_database, upgrade
+    from bedside.services.encounters import DefaultPipeline
     from bedside.web.app import create_app
 
     folder = tmp_path_factory.mktemp("live")
     url = f"sqlite:///{folder / 'live.sqlite3'}"
     upgrade(url)
     database = open_database(url)
-    pipeline = FakePipeline()
+    pipeline = DefaultPipeline()  # the real readers and engine, end to end
     with database.sessions() as session:
-        logins, problems = demo.seed(session, pipeline=pipeline, samples=PRIMOCK / "none")
+        logins, problems = demo.seed(session, pipeline=pipeline, samples=PRIMOCK)
     assert problems == []
     app = create_app(database=database, pipeline=pipeline, secret_key=SECRET)
     port = _free_port()
@@ -163,7 +164,7 @@ def test_wrong_roles_are_denied(live, browser, shots):
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     _sign_in(page, base, logins["researcher"])
     page.screenshot(path=shots / "dashboard-researcher.png", full_page=True)
-    response = page.goto(f"{base}/encounters/1")
+    response = page.goto(f"{base}/encounters/1")  # a demo encounter, not the researcher's to read
     assert response.status == 404
     response = page.goto(f"{base}/admin/users")
     assert response.status == 403

@@ -148,9 +148,10 @@ class Encounter(Base):
     clinician_share: Mapped[float | None] = mapped_column(Float, default=None)
     cues: Mapped[int] = mapped_column(Integer, default=0)
     missed: Mapped[int] = mapped_column(Integer, default=0)
-    conversation: Mapped[dict[str, Any]]
-    analysis: Mapped[dict[str, Any]]
-    report: Mapped[dict[str, Any]]
+    # The documents are loaded only when read: lists, trends and access checks never parse them.
+    conversation: Mapped[dict[str, Any]] = mapped_column(deferred=True)
+    analysis: Mapped[dict[str, Any]] = mapped_column(deferred=True)
+    report: Mapped[dict[str, Any]] = mapped_column(deferred=True)
 
 
 class EncounterShare(Base):

@@ -2,18 +2,54 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from markupsafe import Markup
 
-from bedside.db.tables import User
+from bedside.db.tables import Encounter, User
 from bedside.errors import FormatError, PermissionDenied
 from bedside.services import access, encounters
 from bedside.web.deps import CurrentUser, RecordId, SessionDep, client_ip, require_roles
-from bedside.web.templating import render
+from bedside.web.templating import render, templates
 
 router = APIRouter(include_in_schema=False)
+
+class ReportBodies:
+    """Rendered report bodies, most recently used kept: a stored analysis never changes, and
+    rendering a long transcript is most of the report page's time. One cache per app."""
+
+    def __init__(self, size: int = 128) -> None:
+        self.size = size
+        self._bodies: OrderedDict[tuple[int, str], Markup] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, encounter: Encounter) -> Markup:
+        """The report body of this encounter, rendered once."""
+        key = (encounter.id, encounter.created_at.isoformat())
+        with self._lock:
+            body = self._bodies.get(key)
+            if body is not None:
+                self._bodies.move_to_end(key)
+                return body
+        template = templates.env.get_template("encounters/_report_body.html")
+        body = Markup(template.render(analysis=encounter.analysis))
+        with self._lock:
+            self._bodies[key] = body
+            while len(self._bodies) > self.size:
+                self._bodies.popitem(last=False)
+        return body
+
+
+def _report_body(request: Request, encounter: Encounter) -> Markup:
+    cache = getattr(request.app.state, "report_bodies", None)
+    if cache is None:
+        cache = request.app.state.report_bodies = ReportBodies()
+    return cache.get(encounter)
+
 
 Uploader = Annotated[User, Depends(require_roles(*access.UPLOAD_ROLES))]
 PAGE = 20
@@ -71,7 +107,7 @@ def report(request: Request, session: SessionDep, user: CurrentUser, encounter_i
     encounter = encounters.get(session, user, encounter_id, ip=client_ip(request))
     return render(
         request, "encounters/report.html",
-        {"encounter": encounter, "analysis": encounter.analysis,
+        {"encounter": encounter, "body": _report_body(request, encounter),
          "can_share": access.can_share(user, encounter), "shared": None, "share_error": None},
     )
 
