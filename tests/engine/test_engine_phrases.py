@@ -110,6 +110,7 @@ def test_question_types(text: str, question: str | None) -> None:
         ("You feel like nobody is listening.", True),
         ("Do you feel sick?", False),
         ("It sounds like a viral infection.", False),
+        ("Give us a call if you are worried about anything else.", False),
     ],
 )
 def test_reflections_are_statements_about_feelings(text: str, reflects: bool) -> None:
@@ -125,6 +126,9 @@ def test_reflections_are_statements_about_feelings(text: str, reflects: bool) ->
         ("We'll work through this together.", ("support",)),
         ("Tell me more.", ("explore",)),
         ("What we'll do is book a scan.", ()),
+        ("Tell me a bit more about your home situation.", ()),
+        ("No other fevers, if I understand correctly.", ()),
+        ("Thank you for coming in today.", ()),
     ],
 )
 def test_nurse_statements(text: str, nurse: tuple[str, ...]) -> None:

@@ -39,6 +39,7 @@ _EXPLAINED = re.compile(
 )
 _MIN_GRADED_WORDS = 5
 _SENTENCE_END = re.compile(r"[.?!]")
+_CONDITIONAL = re.compile(r"\b(?:if|when|whether|unless|in case)\b(?:\s+\w+){0,3}\s*$")
 
 
 @dataclass(frozen=True)
@@ -106,12 +107,14 @@ def _questions(form: str) -> list[str]:
 
 
 def _find_statements(patterns: Sequence[re.Pattern[str]], form: str) -> list[str]:
-    """Matches outside questions: "You feel low." reflects, "Do you feel sick?" asks."""
+    """Matches in plain statements: "You feel low." reflects; "Do you feel sick?" asks, and
+    "Call us if you are worried" is safety-netting, not a reflection."""
     found = []
     for pattern in patterns:
         for match in pattern.finditer(form):
             end = _SENTENCE_END.search(form, match.end())
-            if end is None or end.group(0) != "?":
+            conditional = _CONDITIONAL.search(form[max(0, match.start() - 24) : match.start()])
+            if (end is None or end.group(0) != "?") and not conditional:
                 found.append(match.group(0))
                 break
     return found
