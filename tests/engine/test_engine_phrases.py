@@ -129,6 +129,7 @@ def test_reflections_are_statements_about_feelings(text: str, reflects: bool) ->
         ("Tell me a bit more about your home situation.", ()),
         ("No other fevers, if I understand correctly.", ()),
         ("Thank you for coming in today.", ()),
+        ("We'll try our very best to get this sorted.", ("support",)),
     ],
 )
 def test_nurse_statements(text: str, nurse: tuple[str, ...]) -> None:
@@ -179,3 +180,22 @@ def test_acknowledgement_with_reassurance_is_acknowledged_and_flagged() -> None:
     (opportunity,) = analyse(conv).to_json()["opportunities"]
     assert opportunity["response"] == "acknowledged"
     assert opportunity["flags"] == ["premature_reassurance"]
+
+
+@pytest.mark.parametrize(
+    ("text", "advice"),
+    [
+        ("You should drink plenty of fluids.", True),
+        ("Try some paracetamol for the pain.", True),
+        ("You could try a warm compress.", True),
+        ("We'll try our very best to get this sorted.", False),
+    ],
+)
+def test_advice(text: str, advice: bool) -> None:
+    assert clinician_features(text, DEFAULT_RULES).advice is advice
+
+
+def test_noticing_the_toll_acknowledges() -> None:
+    assert clinician_features(
+        "I'm certain this is obviously affecting you.", DEFAULT_RULES
+    ).acknowledge
