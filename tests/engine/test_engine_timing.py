@@ -186,3 +186,11 @@ def test_family_speech_counts_as_the_patient_side(family_name: str) -> None:
     m = metrics_of(conv)
     assert m["interruptions"] == 1
     assert set(m["talk_time_share"]) == {"family", "clinician"}
+
+
+def test_starting_together_is_not_an_interruption() -> None:
+    conv = timed(
+        ("Patient", "It started a few weeks ago when I noticed a pain in my side.", 10.0, 20.0),
+        ("Doctor", "So tell me what happened.", 10.2, 12.0),
+    )
+    assert metrics_of(conv)["interruptions"] == 0

@@ -132,6 +132,7 @@ class TimingRules(_Strict, frozen=True):
     schema_: str = Field(alias="schema")
     backchannel_max_s: float = Field(ge=0)
     interruption_min_overlap_s: float = Field(ge=0)
+    simultaneous_start_s: float = Field(ge=0)
     min_pause_s: float = Field(gt=0)
     opening_min_words: int = Field(ge=1)
 

@@ -57,19 +57,27 @@ def _interrupts(clinician: _Timed, rules: RuleSet) -> bool:
     return not (clinician.backchannel and short)
 
 
-def _overlaps(clinician: _Timed, patient: _Timed, min_overlap: float) -> bool:
-    """The clinician starts while the patient is speaking and the patient goes on for a while."""
-    return patient.start < clinician.start and patient.end - clinician.start >= min_overlap
+def _overlaps(clinician: _Timed, patient: _Timed, rules: RuleSet) -> bool:
+    """The clinician starts while the patient is speaking and the patient goes on for a while.
+
+    Starting together (within `simultaneous_start_s`) is not cutting in: neither knew the other
+    would speak.
+    """
+    timing = rules.timing
+    return (
+        clinician.start - patient.start >= timing.simultaneous_start_s
+        and patient.start < clinician.start
+        and patient.end - clinician.start >= timing.interruption_min_overlap_s
+    )
 
 
 def _interruptions(timed: Sequence[_Timed], rules: RuleSet) -> list[int]:
-    min_overlap = rules.timing.interruption_min_overlap_s
     patients = [t for t in timed if t.turn.role in _LISTENERS and not t.backchannel]
     found = []
     for turn in timed:
         if turn.turn.role is not Role.CLINICIAN or not _interrupts(turn, rules):
             continue
-        if any(_overlaps(turn, p, min_overlap) for p in patients if p.start < turn.start):
+        if any(_overlaps(turn, p, rules) for p in patients if p.start < turn.start):
             found.append(turn.index)
     return found
 
@@ -77,7 +85,6 @@ def _interruptions(timed: Sequence[_Timed], rules: RuleSet) -> list[int]:
 def _opening(timed: Sequence[_Timed], rules: RuleSet) -> dict[str, Any] | None:
     """The patient's opening statement and whether (and when) the clinician cut into it."""
     min_words = rules.timing.opening_min_words
-    min_overlap = rules.timing.interruption_min_overlap_s
     first = next(
         (
             position
@@ -102,7 +109,7 @@ def _opening(timed: Sequence[_Timed], rules: RuleSet) -> dict[str, Any] | None:
             continue
         if turn.turn.role is not Role.CLINICIAN:
             continue
-        if _interrupts(turn, rules) and any(_overlaps(turn, p, min_overlap) for p in speech):
+        if _interrupts(turn, rules) and any(_overlaps(turn, p, rules) for p in speech):
             interrupted_at = turn.start
             break
         if not turn.backchannel:
