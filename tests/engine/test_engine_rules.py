@@ -54,6 +54,17 @@ def test_rules_pickle_for_dask_workers() -> None:
     )
 
 
+def test_config_and_report_pickle() -> None:
+    from engine_helpers import timed
+
+    from bedside.engine import AnalysisConfig, analyse
+
+    config = pickle.loads(pickle.dumps(AnalysisConfig(response_window=3)))
+    conv = timed(("Patient", "I'm scared.", 0.0, 1.0), ("Doctor", "Tell me more.", 1.0, 2.0))
+    report = analyse(conv, config=config)
+    assert pickle.loads(pickle.dumps(report)) == report
+
+
 def test_a_copy_loads_from_its_own_package(rules_copy: Path) -> None:
     assert load_ruleset(package="myrules").name == "bedside.en.v1"
 
