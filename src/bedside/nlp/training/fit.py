@@ -21,6 +21,7 @@ def fit_head(
     weight_decay: float = 1e-4,
     class_weights: np.ndarray | None = None,
     seed: int = 13,
+    min_steps: int = 300,
 ) -> Head:
     """Train a head by minibatch Adam on cross-entropy.
 
@@ -31,6 +32,8 @@ def fit_head(
         hidden: width of a ReLU hidden layer; 0 gives a linear (logistic-regression) head.
         class_weights: per-class loss weights (softmax) or positive weights (sigmoid).
         seed: fixes initialisation and minibatch order, so training is reproducible.
+        min_steps: train for at least this many updates, so tiny samples still converge
+            (never binding on the full corpora).
     """
     rng = np.random.default_rng(seed)
     x = features.astype(np.float32)
@@ -48,6 +51,7 @@ def fit_head(
     params["b2"] = np.zeros(outputs, np.float32)
     moments = {k: (np.zeros_like(v), np.zeros_like(v)) for k, v in params.items()}
     step = 0
+    epochs = max(epochs, -(-min_steps // -(-n // batch_size)))
     for _epoch in range(epochs):
         order = rng.permutation(n)
         for begin in range(0, n, batch_size):
