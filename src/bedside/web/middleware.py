@@ -149,8 +149,7 @@ class FormCSRFMiddleware(CSRFMiddleware):
             values = parse_qs(body.decode("utf-8", "replace")).get(self.field_name)
             return values[0] if values else None
         if content_type.startswith("multipart/form-data"):
-            replay, _ = _replaying(body)
-            form = await Request(scope, replay).form()
+            form = await Request(scope, _replaying(body)).form()
             try:
                 value = form.get(self.field_name)
                 return value if isinstance(value, str) else None
@@ -169,13 +168,11 @@ async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
         if not message.get("more_body", False):
             break
     body = b"".join(chunks)
-    replay, _ = _replaying(body, receive)
-    return body, replay
+    return body, _replaying(body, receive)
 
 
-def _replaying(
-    body: bytes, then: Receive | None = None
-) -> tuple[Callable[[], Awaitable[Message]], None]:
+def _replaying(body: bytes, then: Receive | None = None) -> Callable[[], Awaitable[Message]]:
+    """A `receive` that hands the buffered body to the app again, then defers to `then`."""
     sent = False
 
     async def replay() -> Message:
@@ -187,7 +184,7 @@ def _replaying(
             return await then()
         return {"type": "http.disconnect"}
 
-    return replay, None
+    return replay
 
 
 CSP = (
