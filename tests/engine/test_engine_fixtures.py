@@ -10,6 +10,7 @@ from engine_helpers import CONSULTATIONS, load_fixture
 from keyword_labeller import KeywordLabeller
 
 from bedside.engine import analyse
+from bedside.model import MECHANISMS, EmpathyLabel, MICode
 
 FILES = sorted(CONSULTATIONS.glob("*.json"))
 
@@ -63,3 +64,48 @@ def test_structure_nurse_and_jargon_match(path: Path) -> None:
         turns = analyse(conv).to_json()["turns"]
         explained = {j["term"]: j["explained"] for t in turns for j in (t["jargon"] or [])}
         assert explained == expected["jargon"]
+
+
+class GenerousLabeller(KeywordLabeller):
+    """Like the Reddit-trained EPITOME model on clinical speech: every reply strongly empathic."""
+
+    def empathy(self, contexts, responses):
+        self.calls["empathy"] += 1
+        return [
+            EmpathyLabel(
+                levels=dict.fromkeys(MECHANISMS, 2),
+                rationales={m: ((0, len(r)),) for m in MECHANISMS},
+            )
+            for r in responses
+        ]
+
+    def mi_codes(self, contexts, responses):
+        self.calls["mi_codes"] += 1
+        return [MICode(question="open", reflection="complex") for _ in responses]
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_an_over_generous_model_does_not_overrule_the_rules(path: Path) -> None:
+    """Model labels count only when grounded in feeling words or the cue's own words."""
+    conv, expected = load_fixture(path)
+    document = analyse(conv, labeller=GenerousLabeller()).to_json()
+    found = [(o["cue_turn"], o["response"]) for o in document["opportunities"]]
+    assert found == [(o["cue_turn"], o["response"]) for o in expected["opportunities"]]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_expected_labels_hold_with_the_shipped_models(path: Path) -> None:
+    from bedside.errors import ModelError
+    from bedside.nlp import load_labeller
+
+    try:
+        labeller = load_labeller()
+    except ModelError as error:
+        pytest.skip(f"shipped models not available: {error}")
+    conv, expected = load_fixture(path)
+    document = analyse(conv, labeller=labeller).to_json()
+    assert check_analysis(document, models=True) == []
+    assert [t["index"] for t in document["turns"] if t["cue"]] == expected["cues"]
+    found = [(o["cue_turn"], o["response"]) for o in document["opportunities"]]
+    assert found == [(o["cue_turn"], o["response"]) for o in expected["opportunities"]]

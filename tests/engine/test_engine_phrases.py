@@ -19,7 +19,11 @@ from bedside.engine._text import second_person, shared_words
         ("I've been so down lately.", "explicit_sadness", "concern"),
         ("I'm fed up with the waiting.", "explicit_anger", "concern"),
         ("It's so embarrassing.", "explicit_shame", "concern"),
-        ("I don't feel really comfortable asking about these questions.", "explicit_shame", "concern"),
+        (
+            "I don't feel really comfortable asking about these questions.",
+            "explicit_shame",
+            "concern",
+        ),
         ("It's been really hard since Christmas.", "explicit_distress", "concern"),
         ("I'm just not myself.", "vague_emotion", "cue"),
         ("Could it be something serious?", "worry_question", "cue"),

@@ -19,7 +19,7 @@ from bedside.engine._responses import group_cues, judge_response, response_windo
 from bedside.engine._rules import RuleSet, load_ruleset
 from bedside.engine._score import ScoreInputs, compassion_score
 from bedside.engine._suggestions import suggest
-from bedside.engine._text import is_backchannel
+from bedside.engine._text import is_backchannel, match_form
 from bedside.engine._timing import timing_metrics
 from bedside.errors import ConfigError, ModelError
 from bedside.model import (
@@ -176,11 +176,25 @@ def _mi_ratios(
     }
 
 
-def _is_empathic(index: int, found: ClinicianFeatures, labels: _ModelLabels) -> bool:
-    by_rules = found.acknowledge or found.reflect or found.explore or bool(found.nurse)
+def _is_empathic(
+    index: int, text: str, found: ClinicianFeatures, labels: _ModelLabels, rules: RuleSet
+) -> bool:
+    """Empathic by rule, or by an EPITOME level whose rationale speaks of feelings.
+
+    The model alone over-fires on clinical questions (it was trained on Reddit support posts),
+    so its label counts only when the words it points to are words of feeling or empathy.
+    """
+    if found.acknowledge or found.reflect or found.explore or bool(found.nurse):
+        return True
     label = labels.empathy.get(index)
-    by_model = label is not None and any(level >= 1 for level in label.levels.values())
-    return by_rules or by_model
+    if label is None:
+        return False
+    for mechanism, level in label.levels.items():
+        spans = label.rationales.get(mechanism, ())
+        pieces = [text[s:e] for s, e in spans] or [text]
+        if level >= 1 and any(rules.empathy_grounding.search(match_form(p)) for p in pieces):
+            return True
+    return False
 
 
 def analyse(
@@ -233,7 +247,7 @@ def analyse(
     response_of: dict[int, str] = {}
     for group in group_cues(turns, cues, rules):
         window = response_window(turns, group.turns[-1], rules, config.response_window)
-        judged = judge_response(group, window, turns, features, labels.empathy, labels.mi)
+        judged = judge_response(group, window, turns, features, labels.empathy, labels.mi, rules)
         suggestion = (
             suggest(group.cue, rules, turn_index=group.turns[0])
             if judged.response == "missed"
@@ -277,7 +291,9 @@ def analyse(
     agenda = [i for i in clinician_indices if features[i].agenda_setting]
     summaries = [i for i in clinician_indices if features[i].summary]
     teach_back = [i for i in clinician_indices if features[i].teach_back]
-    empathic = [i for i in clinician_indices if _is_empathic(i, features[i], labels)]
+    empathic = [
+        i for i in clinician_indices if _is_empathic(i, turns[i].text, features[i], labels, rules)
+    ]
     counts = {
         k: sum(1 for o in opportunities if o.response == k)
         for k in ("explored", "acknowledged", "missed")

@@ -118,12 +118,54 @@ def group_cues(turns: Sequence[Turn], cues: Mapping[int, Cue], rules: RuleSet) -
     return groups
 
 
+def _grounded(
+    text: str, spans: Sequence[tuple[int, int]], cue_words: frozenset[str], rules: RuleSet
+) -> bool:
+    """Whether the words a model label points to speak of feelings or of the cue itself."""
+    pieces = [text[s:e] for s, e in spans] or [text]
+    for piece in pieces:
+        if not piece.strip():
+            continue
+        form = match_form(piece)
+        if rules.empathy_grounding.search(form) or shared_words(cue_words, content_words(piece)):
+            return True
+    return False
+
+
+def _statements(text: str) -> list[tuple[int, int]]:
+    """Spans of the sentences that are not questions: a reflection is said, not asked."""
+    spans = []
+    start = 0
+    for index, char in enumerate(text):
+        if char in ".?!" or index == len(text) - 1:
+            if char != "?" and text[start : index + 1].strip():
+                spans.append((start, index + 1))
+            start = index + 1
+    return spans or [(0, 0)]
+
+
+def _questions_at(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The question sentences in which the model's exploration spans end.
+
+    An exploration is a question; a span ending in "That must have been hard." is not one.
+    """
+    found = []
+    for _, end in spans:
+        start = max(text.rfind(mark, 0, max(end - 1, 0)) for mark in ".?!") + 1
+        stops = [i for i in (text.find(mark, max(end - 1, 0)) for mark in ".?!") if i >= 0]
+        stop = min(stops) if stops else len(text) - 1
+        if 0 <= stop < len(text) and text[stop] == "?":
+            found.append((start, stop + 1))
+    return found
+
+
 def _judge_turn(
     text: str,
     features: ClinicianFeatures,
     cue_words: frozenset[str],
     empathy: EmpathyLabel | None,
     mi: MICode | None,
+    rules: RuleSet,
 ) -> tuple[Response, str, list[str]]:
     overlap_words = shared_words(cue_words, content_words(text))
     overlap = bool(overlap_words)
@@ -138,12 +180,6 @@ def _judge_turn(
         return "explored", "question_on_feeling", evidence.get("feeling", [])
     if features.question == "open" and overlap:
         return "explored", "open_question_on_cue", sorted(overlap_words)
-    if empathy is not None:
-        level = empathy.levels.get("explorations", 0)
-        if level >= 2 or (level == 1 and overlap):
-            return "explored", "model_exploration", [f"explorations={level}"]
-    if mi is not None and mi.reflection is not None and (mi.reflection == "complex" or overlap):
-        return "explored", "model_reflection", [f"reflection={mi.reflection}"]
     if features.acknowledge or any(n in features.nurse for n in ("respect", "support")):
         found = evidence.get("acknowledge", []) + [
             phrase
@@ -152,16 +188,34 @@ def _judge_turn(
             for phrase in phrases
         ]
         return "acknowledged", "names_or_validates", found
-    if empathy is not None and (
-        empathy.levels.get("emotional_reactions", 0) >= 1
-        or empathy.levels.get("interpretations", 0) >= 1
+    reduces_space = features.reassurance or features.advice
+    # The models only add what the rules did not see, and only when grounded in feeling words or
+    # the cue's own words; rules that found reassurance or advice above are not overruled.
+    if empathy is not None and not reduces_space:
+        level = empathy.levels.get("explorations", 0)
+        asked = _questions_at(text, empathy.rationales.get("explorations", ()))
+        # a closed question on the cue's content ("How long have you had the lump?") is history
+        # taking, as in the rules above: only feeling words ground a closed one
+        about = cue_words if features.question == "open" else frozenset()
+        if level >= 1 and asked and _grounded(text, asked, about, rules):
+            return "explored", "model_exploration", [f"explorations={level}"]
+    if (
+        not reduces_space
+        and mi is not None
+        and mi.reflection is not None
+        and _grounded(text, _statements(text), cue_words, rules)
     ):
-        levels = ", ".join(f"{k}={v}" for k, v in sorted(empathy.levels.items()) if v)
-        return "acknowledged", "model_empathy", [levels]
+        return "explored", "model_reflection", [f"reflection={mi.reflection}"]
     if features.reassurance:
         return "missed", "premature_reassurance", evidence.get("reassurance", [])
     if features.advice:
         return "missed", "advice", evidence.get("advice", [])
+    if empathy is not None:
+        for mechanism in ("emotional_reactions", "interpretations"):
+            level = empathy.levels.get(mechanism, 0)
+            spans = empathy.rationales.get(mechanism, ())
+            if level >= 1 and _grounded(text, spans, frozenset(), rules):
+                return "acknowledged", "model_empathy", [f"{mechanism}={level}"]
     return "missed", "topic_change", []
 
 
@@ -172,6 +226,7 @@ def judge_response(
     features: Mapping[int, ClinicianFeatures],
     empathy: Mapping[int, EmpathyLabel],
     mi: Mapping[int, MICode],
+    rules: RuleSet,
 ) -> Judgement:
     """The best response to a cue among the clinician turns of its window."""
     if not window:
@@ -185,7 +240,7 @@ def judge_response(
         if found.advice:
             flags.add("advice")
         response, reason, evidence = _judge_turn(
-            turns[index].text, found, group.words, empathy.get(index), mi.get(index)
+            turns[index].text, found, group.words, empathy.get(index), mi.get(index), rules
         )
         candidate = Judgement(response, index, reason, tuple(evidence), ())
         if best is None or _RANK[response] > _RANK[best.response]:

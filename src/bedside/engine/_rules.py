@@ -79,6 +79,7 @@ class _ResponsesFile(_Strict, frozen=True):
     reassurance: tuple[str, ...]
     advice: tuple[str, ...]
     feeling_words: tuple[str, ...]
+    empathy_words: tuple[str, ...]
     not_heard: tuple[str, ...]
     nurse: _Nurse
     agenda_setting: tuple[str, ...]
@@ -179,6 +180,7 @@ class RuleSet:
     reassurance: tuple[re.Pattern[str], ...]
     advice: tuple[re.Pattern[str], ...]
     feeling: re.Pattern[str]
+    empathy_grounding: re.Pattern[str]
     not_heard: tuple[re.Pattern[str], ...]
     nurse: Mapping[str, tuple[re.Pattern[str], ...]]
     agenda_setting: tuple[re.Pattern[str], ...]
@@ -369,6 +371,16 @@ def load_ruleset(
         reassurance=_compile(responses.reassurance, responses_source),
         advice=_compile(responses.advice, responses_source),
         feeling=_compile((_word_alternation(responses.feeling_words),), responses_source)[0],
+        empathy_grounding=_compile(
+            (
+                _word_alternation(responses.feeling_words)
+                + "|"
+                + r"\b(?:"
+                + "|".join(re.escape(w.lower()) for w in responses.empathy_words)
+                + r")\b",
+            ),
+            responses_source,
+        )[0],
         not_heard=_compile(responses.not_heard, responses_source),
         nurse={
             "name": _compile(nurse.name, responses_source),
