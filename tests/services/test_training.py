@@ -136,24 +136,39 @@ def test_model_labels_are_used_when_a_labeller_is_given():
     assert {"strong_empathy", "complex_reflection", "emotional_reaction"} <= signals_of(a)
 
 
-def test_shipped_models_when_present():
+@pytest.fixture(scope="module")
+def models():
     try:
-        assessor = load_assessor(models=True)
+        return load_assessor(models=True)
     except ModelError as error:
         pytest.skip(f"shipped models not available: {error}")
+
+
+def test_shipped_models_when_present(models):
+    assert models.basis == "models"
     assert (
-        branch_for("grief", "point", "Have you had any thoughts of ending your life?", assessor)
+        branch_for("grief", "point", "Have you had any thoughts of ending your life?", models)
         == "safety"
     )
     assert (
         branch_for(
-            "worried-parent",
-            "opening",
-            "It's just a virus, kids get fevers all the time.",
-            assessor,
+            "worried-parent", "opening", "It's just a virus, kids get fevers all the time.", models
         )
         == "dismissed"
     )
+    a = models.assess(
+        shipped_scenario("grief"), "loss", "That sounds so lonely. What are the mornings like now?"
+    )
+    assert set(a.empathy) == {"emotional_reactions", "interpretations", "explorations"}
+    assert a.question in ("open", "closed", None)
+
+
+@pytest.mark.parametrize("scenario", shipped_scenarios(), ids=lambda s: s.id)
+def test_example_replies_reach_a_good_ending_with_the_models(scenario, models):
+    session = begin_practice(scenario.id, models)
+    while not session.finished:
+        session.reply(scenario.node(session.attempt.node).example_reply)
+    assert session.debrief().ending.outcome == "good"
 
 
 # ----- the optional LLM voice ------------------------------------------------------------------
