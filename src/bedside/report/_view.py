@@ -759,7 +759,10 @@ def _turn_rows(report: AnalysisReport) -> list[TurnRow]:
                 when=when,
                 segments=_segments(turn),
                 cue=bool(turn.cue) or turn.index in cue_turns or bool(turn.extra.get("cue_detail")),
-                emotions=tuple(e for e in (turn.emotions or ()) if e != "neutral"),
+                # emotions matter where they can be cues: patient and family speech
+                emotions=tuple(e for e in (turn.emotions or ()) if e != "neutral")
+                if str(turn.role) in {"patient", "family"}
+                else (),
                 empathy=tuple((MECHANISM_SHORT[m], int(turn.empathy.get(m, 0))) for m in MECHANISMS)
                 if turn.empathy is not None
                 else (),
