@@ -138,6 +138,7 @@ class Share:
     x: float
     width: float
     turns: int
+    words: int | None = None
 
 
 @dataclass(frozen=True)
@@ -568,7 +569,19 @@ def _shares(report: AnalysisReport) -> list[Share]:
         if share <= 0 and not counts.get(role):
             continue
         width = share * 100.0
-        out.append(Share(role, ROLE_LABEL[role], share, x, width, int(counts.get(role, 0))))
+        words = report.metrics.extra.get("words")
+        spoken = words.get(role) if isinstance(words, Mapping) else None
+        out.append(
+            Share(
+                role,
+                ROLE_LABEL[role],
+                share,
+                x,
+                width,
+                int(counts.get(role, 0)),
+                int(spoken) if isinstance(spoken, int | float) else None,
+            )
+        )
         x += width
     return out
 
