@@ -203,3 +203,39 @@ def test_time_grows_linearly_with_turn_length() -> None:
 def test_bad_settings_are_refused(settings: dict) -> None:
     with pytest.raises(ConfigError):
         AnalysisConfig(**settings)
+
+
+class _AngryAtEverything(KeywordLabeller):
+    """Like the GoEmotions Ekman model, which files disapproval ("No, I don't") under anger."""
+
+    def emotions(self, texts: Sequence[str]) -> list[EmotionLabel]:
+        labels = super().emotions(texts)
+        return [
+            EmotionLabel(emotions=("anger",), scores={**label.scores, "anger": 0.8})
+            for label in labels
+        ]
+
+
+def test_model_anger_alone_is_not_a_cue_unless_configured() -> None:
+    conv = timed(
+        ("Doctor", "Do you smoke?", 0.0, 1.0),
+        ("Patient", "Uh, no, I don't smoke.", 1.0, 2.0),
+    )
+    assert analyse(conv, labeller=_AngryAtEverything()).to_json()["turns"][1]["cue"] is False
+    config = AnalysisConfig(model_cue_emotions=("anger",))
+    document = analyse(conv, labeller=_AngryAtEverything(), config=config).to_json()
+    assert document["turns"][1]["cue"] is True
+
+
+def test_a_patient_question_is_not_a_cue_from_the_model_alone() -> None:
+    class Sorry(KeywordLabeller):
+        def emotions(self, texts: Sequence[str]) -> list[EmotionLabel]:
+            return [
+                EmotionLabel(emotions=("sadness",), scores={**label.scores, "sadness": 0.9})
+                for label in super().emotions(texts)
+            ]
+
+    conv = timed(
+        ("Patient", "Sorry, what was that?", 0.0, 1.0), ("Doctor", "Do you smoke?", 1.0, 2.0)
+    )
+    assert analyse(conv, labeller=Sorry()).to_json()["turns"][0]["cue"] is False

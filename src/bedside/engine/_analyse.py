@@ -62,12 +62,15 @@ class AnalysisConfig:
             speaks again) may count as its response.
         emotion_roles: whose turns the emotion model labels. All roles by default, so every
             turn's `emotions` is filled; ("patient", "family") halves the model's work.
+        model_cue_emotions: model emotions that make a cue without a rule. Anger is left out
+            because the GoEmotions grouping counts disapproval as anger ("No, I don't smoke.").
     """
 
     rules: RuleSet = field(default=DEFAULT_RULES, repr=False)
     cue_emotion_threshold: float = 0.5
     response_window: int = 2
     emotion_roles: tuple[str, ...] = ("clinician", "patient", "family", "other")
+    model_cue_emotions: tuple[str, ...] = ("fear", "sadness", "disgust")
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.cue_emotion_threshold <= 1.0:
@@ -77,6 +80,11 @@ class AnalysisConfig:
             )
         if self.response_window < 1:
             raise ConfigError(f"response_window must be at least 1, not {self.response_window}")
+        strange = set(self.model_cue_emotions) - {"fear", "sadness", "anger", "disgust"}
+        if strange:
+            raise ConfigError(
+                f"model_cue_emotions may name fear, sadness, anger or disgust, not {sorted(strange)}"
+            )
         unknown = set(self.emotion_roles) - {role.value for role in Role}
         if unknown:
             raise ConfigError(
@@ -239,6 +247,7 @@ def analyse(
             rules,
             emotion_scores=emotion.scores if emotion else None,
             threshold=config.cue_emotion_threshold,
+            model_emotions=config.model_cue_emotions,
         )
         if cue is not None:
             cues[index] = cue

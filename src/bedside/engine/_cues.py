@@ -194,6 +194,7 @@ def detect_cue(
     emotion_scores: Mapping[str, float] | None = None,
     threshold: float = 0.5,
     min_words: int = 3,
+    model_emotions: tuple[str, ...] = ("fear", "sadness", "disgust"),
 ) -> Cue | None:
     """Find whether a patient or family turn is a cue, and why.
 
@@ -203,6 +204,10 @@ def detect_cue(
         emotion_scores: the emotion model's probabilities for the turn, when a model ran.
         threshold: the probability of fear, sadness, anger or disgust that makes a cue on its own.
         min_words: shorter turns ("Yeah.") are never cues from the model alone.
+        model_emotions: the model emotions that can make a cue on their own. Not anger by
+            default: the GoEmotions grouping puts "disapproval" under anger, so the model hears
+            anger in every "No, I don't smoke."; nor a question ("Sorry, what was that?" reads as
+            sad to the model because of "sorry").
 
     Returns:
         The cue, or None. Rules win the category; the model adds itself to `source`. When the
@@ -232,8 +237,9 @@ def detect_cue(
                 ):
                     topic_match = match
     model_emotion: str | None = None
-    if emotion_scores and len(words_of(form)) >= min_words:
-        best = max(NEGATIVE_EMOTIONS, key=lambda name: emotion_scores.get(name, 0.0))
+    asks = form.rstrip().endswith("?")
+    if emotion_scores and len(words_of(form)) >= min_words and not asks:
+        best = max(model_emotions, key=lambda name: emotion_scores.get(name, 0.0))
         if emotion_scores.get(best, 0.0) >= threshold:
             model_emotion = NEGATIVE_EMOTIONS[best]
     if first is None and (model_emotion is None or negated):
