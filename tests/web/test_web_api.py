@@ -71,3 +71,12 @@ def test_openapi_documents_the_api_only(app):
     paths = set(spec["paths"])
     assert "/api/v1/encounters" in paths
     assert all(p.startswith("/api/v1") for p in paths)
+
+
+def test_api_docs_are_served_from_vendored_files(app):
+    client = Client(app, None, None)
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "cdn" not in page.text.lower()
+    assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/static/vendor/htmx.min.js").text.startswith("var htmx")

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -37,6 +38,7 @@ from bedside.web.throttle import Throttle
 __all__ = ["create_app"]
 
 API_PREFIX = "/api/v1"
+SWAGGER = "/static/vendor/swagger-ui"
 
 
 def create_app(
@@ -63,7 +65,7 @@ def create_app(
         version=__version__,
         description="Consultation empathy analysis. The JSON API lives under /api/v1; "
         "authenticate with `Authorization: Bearer <token>` (make a token on the Account page).",
-        docs_url="/docs",
+        docs_url=None,  # served below from vendored files: no CDN
         redoc_url=None,
     )
     app.state.db = database or open_database(settings=settings)
@@ -89,6 +91,18 @@ def create_app(
             item for item in getattr(module, "NAV", []) if item not in templating.NAV
         )
     _add_error_handlers(app)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> Response:
+        """Swagger UI for the API, from the vendored `swagger-ui-dist` 5.35.0 (npm)."""
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="bedside API",
+            swagger_js_url=f"{SWAGGER}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER}/swagger-ui.css",
+            swagger_favicon_url=f"{SWAGGER}/favicon-32x32.png",
+        )
+
     return app
 
 
