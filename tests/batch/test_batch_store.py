@@ -18,11 +18,12 @@ def _doc(conv_id: str) -> dict[str, object]:
 def test_append_then_reopen_knows_what_is_done(tmp_path: Path) -> None:
     path = tmp_path / "out" / "results.jsonl"
     with JsonlStore(path) as store:
-        assert store.open() == []
+        assert store.open() == 0
         store.append(_doc("a"))
         store.append(_doc("b"))
     store = JsonlStore(path)
-    previous = store.open()
+    previous: list[dict[str, object]] = []
+    assert store.open(previous.append) == 2
     store.close()
     assert [d["id"] for d in previous] == ["a", "b"]
     assert store.done == {"a", "b"}
@@ -42,7 +43,8 @@ def test_torn_last_line_is_cut_and_earlier_lines_kept(tmp_path: Path) -> None:
         good + b'{"schema": "bedside.analysis/1", "id": "c", "tur'
     )  # a crash mid-write
     store = JsonlStore(path)
-    previous = store.open()
+    previous: list[dict[str, object]] = []
+    store.open(previous.append)
     store.append(_doc("c"))
     store.close()
     assert store.torn_line == 3
@@ -55,7 +57,7 @@ def test_torn_first_line_empties_the_file(tmp_path: Path) -> None:
     path = tmp_path / "results.jsonl"
     path.write_bytes(b'{"id": "half')
     store = JsonlStore(path)
-    assert store.open() == []
+    assert store.open() == 0
     store.close()
     assert store.torn_line == 1
     assert path.read_bytes() == b""

@@ -23,7 +23,7 @@ from bedside.batch._executors import make_executor
 from bedside.batch._pipeline import Analysed, Failure, Result, Skipped, SourceDone, analyse_sources
 from bedside.batch._plan import Source, plan_sources
 from bedside.batch._store import JsonlStore, dumps_line
-from bedside.batch._summary import summary_row, write_summary
+from bedside.batch._summary import Cell, summary_row, write_summary
 from bedside.errors import BedsideError, ModelError
 from bedside.model import AnalysisReport, Role
 
@@ -75,7 +75,8 @@ def safe_filename(conv_id: str) -> str:
 class _Sink:
     """Where analyses go; `write` is called in input order."""
 
-    def open(self) -> set[str]:
+    def open(self, on_previous: Callable[[dict[str, Any]], None] | None = None) -> set[str]:
+        """Prepare the output; a resumable sink streams earlier analyses to `on_previous`."""
         return set()
 
     def write(self, report: AnalysisReport, document: dict[str, Any]) -> None:
@@ -84,26 +85,19 @@ class _Sink:
     def close(self, ok: bool) -> None:
         """Finish the output."""
 
-    def previous(self) -> list[dict[str, Any]]:
-        return []
-
 
 class _JsonlSink(_Sink):
     def __init__(self, out: Path | None, stdout: TextIO) -> None:
         self._stdout = stdout
         self._store = JsonlStore(out) if out is not None else None
-        self._previous: list[dict[str, Any]] = []
         self.torn_line: int | None = None
 
-    def open(self) -> set[str]:
+    def open(self, on_previous: Callable[[dict[str, Any]], None] | None = None) -> set[str]:
         if self._store is None:
             return set()
-        self._previous = self._store.open()
+        self._store.open(on_previous)
         self.torn_line = self._store.torn_line
         return set(self._store.done)
-
-    def previous(self) -> list[dict[str, Any]]:
-        return self._previous
 
     def write(self, report: AnalysisReport, document: dict[str, Any]) -> None:
         if self._store is not None:
@@ -272,7 +266,10 @@ def run_analyze(
         request = replace(request, use_models=False)
     sink = _make_sink(fmt, request, stdout, sources)
     err_console = Console(file=stderr, highlight=False, soft_wrap=True)
-    skip = sink.open()
+    rows: list[dict[str, Cell]] = []
+    skip = sink.open(
+        (lambda document: rows.append(summary_row(document))) if request.summary else None
+    )
     torn = getattr(sink, "torn_line", None)
     if torn is not None:
         err_console.print(
@@ -280,7 +277,6 @@ def run_analyze(
             "removed; that conversation will be analysed again",
             markup=False,
         )
-    rows = [summary_row(document) for document in sink.previous()]
     counts = {"analysed": 0, "skipped": 0, "bad": 0, "internal": 0}
     executor = make_executor(
         workers=request.workers, dask=request.dask, use_models=request.use_models

@@ -15,7 +15,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -64,8 +64,12 @@ class JsonlStore:
         self.torn_line: int | None = None
         self._fd: int | None = None
 
-    def open(self) -> list[dict[str, Any]]:
-        """Lock the file, repair a torn tail, and return the documents already in it (in order)."""
+    def open(self, on_document: Callable[[dict[str, Any]], None] | None = None) -> int:
+        """Lock the file, repair a torn tail, and stream the analyses already in it.
+
+        Each earlier document is passed to `on_document` (in file order) and then dropped, so
+        resuming a batch of ten thousand keeps only their ids in memory. Returns their count.
+        """
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
         try:
@@ -74,14 +78,18 @@ class JsonlStore:
             os.close(fd)
             raise BedsideError(f"{self.path}: another bedside run is writing this file") from error
         self._fd = fd
+        count = 0
         try:
             self._repair_tail(fd)
-            documents = [document for _number, document in iter_documents(self.path)]
+            for _number, document in iter_documents(self.path):
+                self.done.add(document["id"])
+                if on_document is not None:
+                    on_document(document)
+                count += 1
         except BaseException:
             self.close()
             raise
-        self.done = {document["id"] for document in documents}
-        return documents
+        return count
 
     def _repair_tail(self, fd: int) -> None:
         size = os.fstat(fd).st_size

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FIXED_COLUMNS", "summary_row", "write_summary"]
+__all__ = ["FIXED_COLUMNS", "Cell", "summary_row", "write_summary"]
 
 ROLES = ("clinician", "patient", "family", "other")
 RESPONSES = ("explored", "acknowledged", "missed")
