@@ -112,21 +112,49 @@ class _JsonlSink(_Sink):
 
 
 class _JsonSink(_Sink):
+    """One JSON document, or an array written element by element (flat memory on big batches).
+
+    A file is written to a temporary name and renamed into place when the run ends, so a
+    crashed run never leaves half an array where a reader expects a document.
+    """
+
     def __init__(self, out: Path | None, stdout: TextIO, single: bool) -> None:
         self._out, self._stdout, self._single = out, stdout, single
-        self._documents: list[dict[str, Any]] = []
+        self._handle: TextIO | None = None
+        self._temporary: Path | None = None
+        self._count = 0
+
+    def _target(self) -> TextIO:
+        if self._handle is None:
+            if self._out is None:
+                self._handle = self._stdout
+            else:
+                self._out.parent.mkdir(parents=True, exist_ok=True)
+                self._temporary = self._out.with_name(f".{self._out.name}.tmp")
+                self._handle = self._temporary.open("w", encoding="utf-8")
+        return self._handle
 
     def write(self, report: AnalysisReport, document: dict[str, Any]) -> None:
-        self._documents.append(document)
+        text = json.dumps(document, ensure_ascii=False, indent=2)
+        if self._single:
+            self._target().write(text + "\n")
+        else:
+            indented = "\n".join("  " + line for line in text.splitlines())
+            self._target().write(("[\n" if self._count == 0 else ",\n") + indented)
+        self._count += 1
 
     def close(self, ok: bool) -> None:
-        if not self._documents and (self._single or not ok):
+        if not self._single and (self._count or ok):
+            self._target().write("\n]\n" if self._count else "[]\n")
+        if self._handle is None:
             return
-        body: Any = (
-            self._documents[0] if self._single and len(self._documents) == 1 else self._documents
-        )
-        text = json.dumps(body, ensure_ascii=False, indent=2) + "\n"
-        _write_text(self._out, text, self._stdout)
+        self._handle.flush()
+        if self._temporary is not None and self._out is not None:
+            self._handle.close()
+            if ok:
+                os.replace(self._temporary, self._out)
+            else:
+                self._temporary.unlink(missing_ok=True)
 
 
 class _HtmlSink(_Sink):
