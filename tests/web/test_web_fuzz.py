@@ -10,10 +10,10 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
-from web_fixtures import store_encounter
 
 from bedside.db.tables import User
 from bedside.services import accounts
+from web_fixtures import store_encounter
 
 EXAMPLES = 30
 # This area's operations; other areas' API routes (check-ins, training) fuzz their own.
