@@ -69,11 +69,20 @@ class Executor:
         self, items: Iterable[T], conv_of: Callable[[T], Conversation | None]
     ) -> Iterator[tuple[T, Outcome | None]]:
         pending: deque[tuple[T, Conversation | None, _Pending | None]] = deque()
+        in_flight = 0
         for item in items:
             conv = conv_of(item)
-            pending.append((item, conv, self._submit(conv) if conv is not None else None))
-            while len(pending) > self.window:
-                yield self._collect(*pending.popleft())
+            if conv is not None:
+                pending.append((item, conv, self._submit(conv)))
+                in_flight += 1
+            else:
+                pending.append((item, None, None))
+            # the head goes out as soon as it is ready to (markers at once, analyses when
+            # more than `window` are in flight), so order is kept and workers stay busy
+            while pending and (pending[0][2] is None or in_flight > self.window):
+                head = pending.popleft()
+                in_flight -= head[2] is not None
+                yield self._collect(*head)
         while pending:
             yield self._collect(*pending.popleft())
 
