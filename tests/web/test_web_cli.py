@@ -23,11 +23,23 @@ def env(tmp_path, monkeypatch):
     return url
 
 
+def test_serve_refuses_an_unmigrated_database(env):
+    from bedside.services.database import pending_migrations
+
+    assert pending_migrations(env)
+    result = CliRunner().invoke(app, ["serve"])
+    assert result.exit_code != 0
+    assert "bedside db upgrade" in str(result.exception)
+
+
 def test_db_upgrade_then_admin_create(env, monkeypatch):
     runner = CliRunner()
     result = runner.invoke(app, ["db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert "audit_events" in inspect(create_engine(env)).get_table_names()
+    from bedside.services.database import pending_migrations
+
+    assert not pending_migrations(env)
     monkeypatch.setenv("BEDSIDE_ADMIN_PASSWORD", "a-long-admin-password")
     result = runner.invoke(app, ["admin", "create", "Boss@Example.org"])
     assert result.exit_code == 0, result.output

@@ -84,7 +84,11 @@ def serve(
 
     if workers < 1:
         raise ConfigError("--workers must be at least 1")
-    Settings()  # fail early on a bad environment
+    from bedside.services.database import pending_migrations
+
+    url = Settings().resolved_database_url()
+    if pending_migrations(url):
+        raise ConfigError(f"the database at {_safe(url)} needs migrating: run `bedside db upgrade`")
     typer.echo(f"bedside is serving on http://{host}:{port}/")
     uvicorn.run(
         "bedside.web.app:create_app", factory=True, host=host, port=port, workers=workers,

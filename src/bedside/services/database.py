@@ -19,7 +19,7 @@ from bedside.config import Settings, default_data_home
 from bedside.db import load_table_modules, make_engine, make_sessionmaker
 from bedside.errors import ConfigError
 
-__all__ = ["Database", "alembic_config", "downgrade", "open_database", "resolve_secret_key", "upgrade"]
+__all__ = ["Database", "alembic_config", "downgrade", "open_database", "pending_migrations", "resolve_secret_key", "upgrade"]
 
 
 def _migrations_dir() -> Path:
@@ -60,6 +60,21 @@ def downgrade(url: str, revision: str = "base", *, connection: Any = None) -> No
     from alembic import command
 
     command.downgrade(alembic_config(url, connection=connection), revision)
+
+
+def pending_migrations(url: str) -> bool:
+    """True when the database is not at the newest revision (or has never been migrated)."""
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    finally:
+        engine.dispose()
+    return current != heads
 
 
 @dataclass
