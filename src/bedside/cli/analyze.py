@@ -1,14 +1,7 @@
-"""`bedside analyze`: options in, `bedside.batch.run_analyze` does the work, exit status out.
-
-Layering note: `cli` and `batch` are sibling packages on the top layer, which import-linter keeps
-independent, yet the command must reach the batch runner (progress, resume, Dask). The runner is
-therefore looked up by name at call time rather than imported statically; see the final report of
-this area for the proposed layer change (`batch` one layer below `cli`).
-"""
+"""`bedside analyze`: options in, `bedside.batch.run_analyze` does the work, exit status out."""
 
 from __future__ import annotations
 
-import importlib
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -42,8 +35,10 @@ HELP = "\n\n".join(
 
 
 def _batch() -> Any:
-    """The batch runner package (see the module docstring for why this is a runtime lookup)."""
-    return importlib.import_module("bedside.batch")
+    """The batch runner package, imported when a command runs (dask loads only then)."""
+    import bedside.batch
+
+    return bedside.batch
 
 
 def analyze(
