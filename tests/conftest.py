@@ -48,3 +48,18 @@ def make_conversation(*lines: tuple[str, str], conv_id: str = "test", timed: boo
 
 
 __all__ = ["ROOT", "SAMPLES", "Role", "data_dir", "make_conversation"]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
+    """With BEDSIDE_STRICT_SKIPS=1 (set by `make test`), a skipped test fails the run.
+
+    Skips exist for developers without PostgreSQL, chromium or the corpora; in `make test` and CI
+    everything is installed, so a skip there means something is missing and must not pass silently.
+    """
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and os.environ.get("BEDSIDE_STRICT_SKIPS") == "1" and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped under BEDSIDE_STRICT_SKIPS=1 (make test): {reason}"

@@ -9,11 +9,7 @@ from typing import Any
 
 import pytest
 
-engine = pytest.importorskip("bedside.engine")
-if not hasattr(engine, "analyse"):
-    pytest.skip("bedside.engine.analyse has not landed yet", allow_module_level=True)
-
-from bedside.batch import AnalyzeRequest, run_analyze  # noqa: E402
+from bedside.batch import AnalyzeRequest, run_analyze
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples" / "primock57"
 
