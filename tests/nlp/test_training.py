@@ -80,3 +80,23 @@ def test_corpus_readers_report_bad_rows(tmp_path: Path) -> None:
         assert "not found" in str(error)
     else:
         raise AssertionError("expected a FormatError")
+
+
+def test_lexical_model_reproduces_scikit_learn_without_it() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from bedside.nlp._lexical import LexicalModel
+
+    texts = [EMPATHIC, FLAT, "I'm so sorry, that sounds hard", "Go outside more", "What happened then?",
+             "That sounds hard, I'm sorry", "Have you tried going outside?", "So sorry. What happened?"]
+    levels = np.array([[2, 1, 2], [0, 0, 0], [2, 1, 0], [0, 0, 0], [0, 0, 2], [2, 0, 0], [0, 0, 1],
+                       [1, 0, 2]])
+    model = LexicalModel.fit(texts, levels)
+    restored = LexicalModel.from_arrays(model.to_arrays(), 3)
+    matrix = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True).fit_transform(texts)
+    for m in range(3):
+        reference = LogisticRegression(max_iter=2000, class_weight="balanced", C=4.0)
+        expected = reference.fit(matrix, levels[:, m]).predict_proba(matrix)
+        got = restored.probabilities(texts)[:, m][:, list(reference.classes_)]
+        assert np.allclose(got, expected, atol=1e-9)

@@ -14,6 +14,7 @@ from bedside.model.labels import EMOTIONS, MECHANISMS, EmotionLabel, EmpathyLabe
 from bedside.nlp._artefacts import Artefacts
 from bedside.nlp._encoder import BATCH_SIZE, Encoder, load_tokenizer, make_session, pad
 from bedside.nlp._heads import Head, sigmoid, softmax
+from bedside.nlp._lexical import LexicalModel
 from bedside.nlp._mi import MIRules
 from bedside.nlp._spans import token_spans
 
@@ -51,10 +52,12 @@ class Labeller:
             self._emotion_head = Head.from_arrays(stored, "emotions")
             self._level_heads = [Head.from_arrays(stored, f"levels.{m}") for m in MECHANISMS]
             self._tag_head = Head.from_arrays(stored, "tags")
+            self._lexical = LexicalModel.from_arrays(stored, len(MECHANISMS))
         except KeyError as error:
             raise ModelError(f"heads file lacks {error}: retrain with `bedside models train`") from None
         self._emotion_thresholds = np.asarray(emotions["thresholds"], dtype=np.float32)
         self._tag_thresholds = np.asarray(empathy["tag_thresholds"], dtype=np.float32)
+        self._lexical_weight = float(empathy["lexical_weight"])
         self._mi = MIRules()
 
     # -- emotions -----------------------------------------------------------------------------
@@ -99,7 +102,10 @@ class Labeller:
             (hidden,) = self._empathy_session.run(["hidden"], feeds)
             weights = batch.attention_mask[..., None].astype(np.float32)
             pooled = (hidden * weights).sum(1) / np.maximum(weights.sum(1), 1e-9)
-            levels = np.stack([softmax(h.logits(pooled)).argmax(-1) for h in self._level_heads], 1)
+            encoder_probs = np.stack([softmax(h.logits(pooled)) for h in self._level_heads], 1)
+            lexical_probs = self._lexical.probabilities([responses[i] or "" for i in rows])
+            w = self._lexical_weight
+            levels = ((1 - w) * encoder_probs + w * lexical_probs).argmax(-1)
             tags = sigmoid(self._tag_head.logits(hidden))
             for slot, index in enumerate(rows):
                 results[index] = self._empathy_label(

@@ -26,6 +26,7 @@ from bedside.model.labels import EMOTIONS, MECHANISMS
 from bedside.nlp._artefacts import MANIFEST, Artefacts, sha256_file
 from bedside.nlp._encoder import Encoder, load_tokenizer, make_session, pad
 from bedside.nlp._heads import Head, sigmoid
+from bedside.nlp._lexical import LexicalModel
 from bedside.nlp.training.corpora import (
     EmpathyExample,
     emotion_matrix,
@@ -41,7 +42,9 @@ __all__ = ["EMOTION_MAX_LENGTH", "EMPATHY_MAX_LENGTH", "train"]
 log = logging.getLogger(__name__)
 EMPATHY_MAX_LENGTH = 128
 EMOTION_MAX_LENGTH = 64
-VERSION = "0.2.0"
+VERSION = "0.3.0"
+LEXICAL_WEIGHT = 0.5
+"""Share of the TF-IDF model in the averaged level probabilities (equal weights, fixed a priori)."""
 
 
 def train(
@@ -110,6 +113,8 @@ def train(
             head = fit_head(train_pooled, levels[:, m], kind="softmax", epochs=60, lr=3e-3,
                             batch_size=64, class_weights=weights.astype(np.float32), seed=seed + m)
             heads.update(head.to_arrays(f"levels.{mechanism}"))
+    lexical = LexicalModel.fit([e.response for e in ep_train], levels)
+    heads.update(lexical.to_arrays())
     if "tags.W2" not in heads:
         tag_head = fit_head(np.concatenate(train_tokens), np.concatenate(train_tags), kind="sigmoid",
                             epochs=8, lr=2e-3, batch_size=512, seed=seed + 7)
@@ -125,7 +130,9 @@ def train(
         "encoder": empathy_name,
         "max_length": EMPATHY_MAX_LENGTH,
         "tag_thresholds": tag_thresholds,
-        "method": "MiniLM-L6 fine-tuned with torch (embeddings + 3 lower layers frozen), 8-bit ONNX" if empathy_encoder else
+        "lexical_weight": LEXICAL_WEIGHT,
+        "method": "MiniLM-L6 fine-tuned with torch (embeddings + 3 lower layers frozen), 8-bit ONNX, "
+        "levels averaged with a TF-IDF + logistic-regression model" if empathy_encoder else
         "frozen MiniLM-L6 8-bit ONNX features + numpy heads",
         "training_data": "EPITOME train.csv (2,115 Reddit seeker/response pairs); selected on dev.csv",
     }
