@@ -53,6 +53,10 @@ class Labeller:
             self._level_heads = [Head.from_arrays(stored, f"levels.{m}") for m in MECHANISMS]
             self._tag_head = Head.from_arrays(stored, "tags")
             self._lexical = LexicalModel.from_arrays(stored, len(MECHANISMS))
+            self._emotion_lexical = (
+                LexicalModel.from_arrays(stored, len(EMOTIONS), "emotion_lexical")
+                if "emotion_lexical.terms" in stored else None
+            )
         except KeyError as error:
             raise ModelError(f"heads file lacks {error}: retrain with `bedside models train`") from None
         self._emotion_thresholds = np.asarray(emotions["thresholds"], dtype=np.float32)
@@ -65,7 +69,12 @@ class Labeller:
         """Calibrated probability of each emotion, shape `(n, 7)` in `EMOTIONS` order."""
         if not texts:
             return np.zeros((0, len(EMOTIONS)), np.float32)
-        return sigmoid(self._emotion_head.logits(self._emotion_encoder.embed(texts)))
+        probs = sigmoid(self._emotion_head.logits(self._emotion_encoder.embed(texts)))
+        if self._emotion_lexical is not None:
+            w = float(self.artefacts.model("emotions").get("lexical_weight", 0.5))
+            lexical = self._emotion_lexical.probabilities(list(texts))[:, :, 1]
+            probs = ((1 - w) * probs + w * lexical).astype(np.float32)
+        return probs
 
     def emotions(self, texts: Sequence[str]) -> list[EmotionLabel]:
         """Emotion set (labels over their dev-chosen thresholds; else the most likely one)."""

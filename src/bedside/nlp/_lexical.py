@@ -24,7 +24,11 @@ _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
 
 class LexicalModel:
-    """Multinomial logistic regression per mechanism over TF-IDF word 1-2 grams."""
+    """Logistic regression per output (an EPITOME mechanism, or one emotion) over TF-IDF 1-2 grams.
+
+    Each output is a softmax over its classes (3 levels, or 2 for present/absent); a binary
+    scikit-learn model becomes the softmax of `[0, w.x + b]`, which equals its sigmoid.
+    """
 
     def __init__(self, terms: Sequence[str], idf: np.ndarray, coefs: Sequence[np.ndarray],
                  intercepts: Sequence[np.ndarray]) -> None:
@@ -45,54 +49,65 @@ class LexicalModel:
         return index, values / np.linalg.norm(values)
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
-        """Level probabilities, shape `(n, mechanisms, 3)`."""
-        out = np.zeros((len(texts), len(self._coefs), 3))
+        """Class probabilities, shape `(n, outputs, classes)`."""
+        out = np.zeros((len(texts), len(self._coefs), self._coefs[0].shape[0]))
         for row, text in enumerate(texts):
             index, values = self.features(text)
             for m, (coef, intercept) in enumerate(zip(self._coefs, self._intercepts, strict=True)):
                 out[row, m] = softmax(coef[:, index] @ values + intercept)
         return out
 
-    def to_arrays(self) -> dict[str, np.ndarray]:
-        """Arrays to store in `heads.npz` (terms as a unicode array: no pickling)."""
+    def to_arrays(self, prefix: str = "lexical") -> dict[str, np.ndarray]:
+        """Arrays to store in `heads.npz` (terms as newline-joined UTF-8 bytes: no pickling)."""
         terms = sorted(self._index, key=self._index.__getitem__)
-        arrays = {"lexical.terms": np.array(terms), "lexical.idf": self._idf}
+        blob = np.frombuffer("\n".join(terms).encode("utf-8"), dtype=np.uint8)
+        arrays: dict[str, np.ndarray] = {f"{prefix}.terms": blob, f"{prefix}.idf": self._idf}
         for m, (coef, intercept) in enumerate(zip(self._coefs, self._intercepts, strict=True)):
-            arrays[f"lexical.coef.{m}"] = coef
-            arrays[f"lexical.intercept.{m}"] = intercept
+            arrays[f"{prefix}.coef.{m}"] = coef
+            arrays[f"{prefix}.intercept.{m}"] = intercept
         return arrays
 
     @classmethod
-    def from_arrays(cls, arrays: Mapping[str, np.ndarray], mechanisms: int) -> LexicalModel:
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], outputs: int, prefix: str = "lexical") -> LexicalModel:
         """Rebuild a model stored with `to_arrays`."""
+        terms = bytes(np.asarray(arrays[f"{prefix}.terms"], dtype=np.uint8)).decode("utf-8").split("\n")
         return cls(
-            [str(t) for t in arrays["lexical.terms"]],
-            arrays["lexical.idf"],
-            [arrays[f"lexical.coef.{m}"] for m in range(mechanisms)],
-            [arrays[f"lexical.intercept.{m}"] for m in range(mechanisms)],
+            terms,
+            arrays[f"{prefix}.idf"],
+            [arrays[f"{prefix}.coef.{m}"] for m in range(outputs)],
+            [arrays[f"{prefix}.intercept.{m}"] for m in range(outputs)],
         )
 
     @classmethod
-    def fit(cls, texts: Sequence[str], levels: np.ndarray) -> LexicalModel:
-        """Train with scikit-learn (dev/train extra): class-balanced, C=4, one model per mechanism."""
+    def fit(cls, texts: Sequence[str], targets: np.ndarray, *, classes: int = 3,
+            balanced: bool = True) -> LexicalModel:
+        """Train with scikit-learn (dev/train extra): C=4, one model per column of `targets`."""
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
         vectoriser = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
         matrix = vectoriser.fit_transform(list(texts))
         coefs, intercepts = [], []
-        for m in range(levels.shape[1]):
-            model = LogisticRegression(max_iter=2000, class_weight="balanced", C=4.0)
-            model.fit(matrix, levels[:, m])
-            coef = np.zeros((3, matrix.shape[1]))
-            intercept = np.full(3, -30.0)  # a level never seen in training stays impossible
-            classes = list(model.classes_)
-            if len(classes) > 2:
-                for row, label in enumerate(classes):
+        for m in range(targets.shape[1]):
+            model = LogisticRegression(
+                max_iter=2000, class_weight="balanced" if balanced else None, C=4.0
+            )
+            coef = np.zeros((classes, matrix.shape[1]))
+            intercept = np.full(classes, -30.0)  # a class never seen in training stays impossible
+            present = np.unique(targets[:, m])
+            if len(present) == 1:  # nothing to learn: always that class
+                intercept[int(present[0])] = 0.0
+                coefs.append(coef)
+                intercepts.append(intercept)
+                continue
+            model.fit(matrix, targets[:, m])
+            seen = [int(c) for c in model.classes_]
+            if len(seen) > 2:
+                for row, label in enumerate(seen):
                     coef[label], intercept[label] = model.coef_[row], model.intercept_[row]
             else:  # binary: P(second class) = sigmoid(w.x + b) = softmax([0, w.x + b])
-                intercept[classes[0]] = 0.0
-                coef[classes[1]], intercept[classes[1]] = model.coef_[0], model.intercept_[0]
+                intercept[seen[0]] = 0.0
+                coef[seen[1]], intercept[seen[1]] = model.coef_[0], model.intercept_[0]
             coefs.append(coef)
             intercepts.append(intercept)
         return cls(list(vectoriser.get_feature_names_out()), vectoriser.idf_, coefs, intercepts)

@@ -200,13 +200,20 @@ def _train_emotions(embed: Callable[[list[str]], np.ndarray], train: list[Any], 
     probs = sigmoid(head.logits(x_dev))
     thresholds = [_best_threshold(y_dev[:, k].astype(bool), probs[:, k]) for k in range(len(EMOTIONS))]
     heads.update(head.to_arrays("emotions"))
+    lexical = LexicalModel.fit([e.text for e in train], y_train.astype(int), classes=2, balanced=False)
+    heads.update(lexical.to_arrays("emotion_lexical"))
+    lexical_probs = lexical.probabilities([e.text for e in dev])[:, :, 1]
+    probs = (1 - LEXICAL_WEIGHT) * probs + LEXICAL_WEIGHT * lexical_probs
+    thresholds = [_best_threshold(y_dev[:, k].astype(bool), probs[:, k]) for k in range(len(EMOTIONS))]
     return {
         "version": VERSION,
         "encoder": "encoder.onnx",
         "max_length": EMOTION_MAX_LENGTH,
         "thresholds": thresholds,
         "method": "frozen MiniLM-L6 8-bit ONNX sentence embedding + 512-unit MLP (numpy), "
-        "temperature-scaled, per-label thresholds chosen on dev",
+        "temperature-scaled, averaged with a TF-IDF + logistic-regression model, per-label "
+        "thresholds chosen on dev",
+        "lexical_weight": LEXICAL_WEIGHT,
         "training_data": "GoEmotions-Ekman train.tsv (43,410 Reddit comments); thresholds on dev.tsv",
     }
 
