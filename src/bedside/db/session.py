@@ -9,11 +9,45 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from bedside.errors import FormatError
+
 __all__ = ["load_table_modules", "make_engine", "make_sessionmaker"]
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _refuse_nul_text(
+    _conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any, _many: bool
+) -> None:
+    """PostgreSQL cannot store a NUL character in text; SQLite can. Refuse it on both, plainly.
+
+    Without this, a form field holding a NUL is a 500 on PostgreSQL and stored on SQLite; with it,
+    every database answers the same clear 400 and the transaction stores nothing.
+    """
+    if _has_nul(parameters):
+        raise FormatError(
+            "the text contains a NUL character (\\x00), which cannot be stored; remove it and "
+            "try again",
+            source="input",
+        )
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets foreign keys on and WAL so readers don't block the writer."""
+    engine = _make_engine(url, **kwargs)
+    event.listen(engine, "before_cursor_execute", _refuse_nul_text)
+    return engine
+
+
+def _make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         connect_args = kwargs.pop("connect_args", {})
         connect_args.setdefault("check_same_thread", False)
