@@ -23,7 +23,7 @@ from bedside.instruments import (
 )
 from bedside.services import careplans, checkins
 from bedside.web.charts import line_chart
-from bedside.web.deps import CurrentUser, SessionDep, client_ip, require_roles
+from bedside.web.deps import CurrentUser, RecordId, SessionDep, client_ip, require_roles
 from bedside.web.templating import render, templates
 
 router = APIRouter()
@@ -239,7 +239,7 @@ def assign(
 
 
 @router.get("/care/patients/{patient_id}", include_in_schema=False)
-def care_patient(request: Request, session: SessionDep, user: Clinician, patient_id: int) -> Any:
+def care_patient(request: Request, session: SessionDep, user: Clinician, patient_id: RecordId) -> Any:
     """One patient: trends, flags, messages, what matters and the care plan (edit and sign)."""
     patient = checkins.patient_for_care(session, user, patient_id)
     history = list(checkins.checkin_history(session, patient.id))
@@ -275,14 +275,14 @@ def flag_resolve(request: Request, session: SessionDep, user: Clinician, flag_id
 
 
 @router.post("/care/patients/{patient_id}/plan", include_in_schema=False)
-def plan_draft(request: Request, session: SessionDep, user: Clinician, patient_id: int) -> Any:
+def plan_draft(request: Request, session: SessionDep, user: Clinician, patient_id: RecordId) -> Any:
     """Draft (or redraft) the care plan from the rules."""
     careplans.draft_plan(session, user, patient_id, ip=client_ip(request))
     return RedirectResponse(f"/care/patients/{patient_id}#plan", status_code=303)
 
 
 @router.post("/care/patients/{patient_id}/plan/edit", include_in_schema=False)
-async def plan_edit(request: Request, session: SessionDep, user: Clinician, patient_id: int) -> Any:
+async def plan_edit(request: Request, session: SessionDep, user: Clinician, patient_id: RecordId) -> Any:
     """Save the clinician's edits (goals and actions one per line)."""
     form = await request.form()
     careplans.edit_plan(
@@ -298,14 +298,14 @@ async def plan_edit(request: Request, session: SessionDep, user: Clinician, pati
 
 
 @router.post("/care/patients/{patient_id}/plan/sign", include_in_schema=False)
-def plan_sign(request: Request, session: SessionDep, user: Clinician, patient_id: int) -> Any:
+def plan_sign(request: Request, session: SessionDep, user: Clinician, patient_id: RecordId) -> Any:
     """Sign the draft plan; the patient then sees it."""
     careplans.sign_plan(session, user, patient_id, ip=client_ip(request))
     return RedirectResponse(f"/care/patients/{patient_id}#plan", status_code=303)
 
 
 @router.get("/care/patients/{patient_id}/fhir.json", include_in_schema=False)
-def fhir_download(request: Request, session: SessionDep, user: Clinician, patient_id: int) -> Any:
+def fhir_download(request: Request, session: SessionDep, user: Clinician, patient_id: RecordId) -> Any:
     """Download the patient's FHIR R4 Bundle (audited)."""
     bundle = careplans.fhir_bundle(session, user, patient_id, ip=client_ip(request))
     return JSONResponse(
@@ -321,7 +321,7 @@ def fhir_download(request: Request, session: SessionDep, user: Clinician, patien
     summary="FHIR R4 Bundle of a patient's check-ins and care plan",
 )
 def fhir_api(
-    request: Request, session: SessionDep, user: CurrentUser, patient_id: int
+    request: Request, session: SessionDep, user: CurrentUser, patient_id: RecordId
 ) -> JSONResponse:
     """QuestionnaireResponses, Observations (LOINC), CarePlan, Goals and ServiceRequests, validated."""
     if user.user_role not in (UserRole.CLINICIAN, UserRole.PATIENT):

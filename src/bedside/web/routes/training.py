@@ -18,7 +18,7 @@ from bedside.errors import ModelError, ScenarioError
 from bedside.services import training
 from bedside.simulator import SKILLS, shipped_scenarios
 from bedside.web.charts import line_chart
-from bedside.web.deps import SessionDep, client_ip, require_roles
+from bedside.web.deps import RecordId, SessionDep, client_ip, require_roles
 from bedside.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -118,7 +118,7 @@ def _play_context(record: Any) -> dict[str, Any]:
 
 
 @router.get("/training/attempts/{attempt_id}")
-def play(request: Request, session: SessionDep, user: Player, attempt_id: int) -> Any:
+def play(request: Request, session: SessionDep, user: Player, attempt_id: RecordId) -> Any:
     """The play page: the conversation so far, feedback on each reply, and the reply box."""
     record = training.get_attempt(session, user, attempt_id)
     return render(request, "training/play.html", _play_context(record))
@@ -129,7 +129,7 @@ def reply(
     request: Request,
     session: SessionDep,
     user: Player,
-    attempt_id: int,
+    attempt_id: RecordId,
     text: Annotated[str, Form()] = "",
 ) -> Response:
     """Judge the reply and answer as the patient (htmx: the play fragment; else a redirect)."""
@@ -153,7 +153,7 @@ def reply(
 
 
 @router.get("/training/attempts/{attempt_id}/debrief")
-def debrief(request: Request, session: SessionDep, user: Player, attempt_id: int) -> Any:
+def debrief(request: Request, session: SessionDep, user: Player, attempt_id: RecordId) -> Any:
     """The debrief of one finished attempt: outcome, take-aways, skills, every reply with feedback."""
     record, result = training.attempt_debrief(session, user, attempt_id)
     scenario, attempt = training.attempt_state(record)
@@ -191,7 +191,7 @@ def create_cohort(
 
 
 @router.get("/training/cohorts/{cohort_id}")
-def cohort(request: Request, session: SessionDep, user: Educator, cohort_id: int) -> Any:
+def cohort(request: Request, session: SessionDep, user: Educator, cohort_id: RecordId) -> Any:
     """A cohort's progress, assignments and members."""
     progress = training.cohort_progress(session, user, cohort_id)
     titles = {s.id: s.title for s in shipped_scenarios()}
@@ -213,7 +213,7 @@ def add_member(
     request: Request,
     session: SessionDep,
     user: Educator,
-    cohort_id: int,
+    cohort_id: RecordId,
     email: Annotated[str, Form()] = "",
 ) -> Response:
     """Add a learner or clinician to the cohort by e-mail."""
@@ -226,7 +226,7 @@ def assign(
     request: Request,
     session: SessionDep,
     user: Educator,
-    cohort_id: int,
+    cohort_id: RecordId,
     scenario_id: Annotated[str, Form()] = "",
 ) -> Response:
     """Assign a scenario to the cohort."""
@@ -235,7 +235,7 @@ def assign(
 
 
 @router.get("/training/cohorts/{cohort_id}/progress.csv")
-def export(request: Request, session: SessionDep, user: Educator, cohort_id: int) -> Response:
+def export(request: Request, session: SessionDep, user: Educator, cohort_id: RecordId) -> Response:
     """The cohort's progress as a CSV download."""
     document = training.cohort_csv(session, user, cohort_id, ip=client_ip(request))
     return Response(
