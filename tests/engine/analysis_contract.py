@@ -118,8 +118,8 @@ def _check_turn(position: int, turn: Any, models: bool) -> list[str]:
         problems.append(f"{where}.reflection must be null, 'simple' or 'complex'")
 
     if models:
-        if emotions is None:
-            problems.append(f"{where}: with models, emotions must be filled")
+        if emotions is None and not clinician:
+            problems.append(f"{where}: with models, emotions must be filled on patient turns")
         if clinician and (empathy is None or rationales is None):
             problems.append(f"{where}: with models, empathy and rationales must be filled")
     return problems
