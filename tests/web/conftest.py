@@ -1,3 +1,4 @@
+from browser_support import browser  # noqa: F401 - fixture
 from web_fixtures import (  # noqa: F401 - fixtures
     app,
     backend,

@@ -5,42 +5,22 @@ urgent task at once. Playwright drives Debian's chromium against a live uvicorn 
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
+from browser_support import require_chromium, serving
+
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 PASSWORD = "a long care test passphrase"
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     """An organisation with one patient and their clinician, served on loopback."""
-    if CHROMIUM is None:
-        pytest.skip("Debian chromium is not installed (make browser)")
-    import uvicorn
-
+    require_chromium()
     from bedside.services import accounts, checkins
     from bedside.services.database import open_database, upgrade
     from bedside.web.app import create_app
@@ -74,28 +54,10 @@ def live(tmp_path_factory):
         )
         checkins.assign_patient(session, clinician, "sam@care.example")
     app = create_app(database=database, secret_key="care-browser-secret-" + "y" * 32)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as base:
+        yield base
     database.dispose()
 
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

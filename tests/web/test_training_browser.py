@@ -5,28 +5,15 @@ against a live server on loopback (same set-up as test_web_browser.py).
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
+from browser_support import require_chromium, serving
 from web_fixtures import PRIMOCK, SECRET, FakePipeline
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 
 REPLIES = [
     "I'll sort the tablets. I was so sorry to hear about Joan. How have you been getting on since she died?",
@@ -36,18 +23,10 @@ REPLIES = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    if CHROMIUM is None:
-        pytest.skip("Debian chromium is not installed (make browser)")
-    import uvicorn
-
+    require_chromium()
     from bedside.services import demo
     from bedside.services.database import open_database, upgrade
     from bedside.services.training import ReplyAssessor
@@ -63,30 +42,10 @@ def live(tmp_path_factory):
     assert problems == []
     app = create_app(database=database, pipeline=pipeline, secret_key=SECRET)
     app.state.training_assessor = ReplyAssessor()  # rules only: the same answers on every machine
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
-    yield f"http://127.0.0.1:{port}", {login.role: login for login in logins}
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as base:
+        yield base, {login.role: login for login in logins}
     database.dispose()
 
-
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        pytest.skip("Debian chromium is not installed (make browser)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _sign_in(page, base, login):

@@ -9,36 +9,22 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
+from browser_support import require_chromium, serving
 from web_fixtures import PRIMOCK, SECRET
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync", "--disable-dev-shm-usage"]
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     """A seeded demo organisation served by uvicorn in a thread; yields (base URL, logins)."""
-    if CHROMIUM is None:
-        pytest.skip("Debian chromium is not installed (make browser)")
-    import uvicorn
-
+    require_chromium()
     from bedside.services import demo
     from bedside.services.database import open_database, upgrade
     from bedside.services.encounters import DefaultPipeline
@@ -53,30 +39,10 @@ def live(tmp_path_factory):
         logins, problems = demo.seed(session, pipeline=pipeline, samples=PRIMOCK)
     assert problems == []
     app = create_app(database=database, pipeline=pipeline, secret_key=SECRET)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
-    yield f"http://127.0.0.1:{port}", {login.role: login for login in logins}
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as base:
+        yield base, {login.role: login for login in logins}
     database.dispose()
 
-
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        pytest.skip("Debian chromium is not installed (make browser)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
