@@ -64,4 +64,25 @@ def analyse_conversation(
     from bedside.engine import analyse
 
     report: AnalysisReport = analyse(conv, labeller=get_labeller(use_models, threads))
-    return report
+    return _rewrite(report)
+
+
+_REWRITER: object = _UNSET
+
+
+def _rewrite(report: AnalysisReport) -> AnalysisReport:
+    """Suggestions rewritten by the endpoint `BEDSIDE_LLM_URL` names; unchanged when it is unset.
+
+    Read once per process, so Dask and process workers each see the environment they run in.
+    """
+    global _REWRITER
+    from bedside.services.rewrite import LLMRewriter, rewrite_suggestions
+
+    if _REWRITER is _UNSET:
+        from bedside.config import Settings
+
+        _REWRITER = LLMRewriter.from_settings(Settings())
+    if _REWRITER is None:
+        return report
+    assert isinstance(_REWRITER, LLMRewriter)
+    return rewrite_suggestions(report, rewriter=_REWRITER)

@@ -111,11 +111,14 @@ class DefaultPipeline:
         return self._labeller
 
     def analyse(self, conversation: Conversation) -> AnalysisReport:
-        """Analyse with the shipped labeller."""
+        """Analyse with the shipped labeller (and the optional LLM rewrite of suggestions)."""
+        from bedside.config import Settings
         from bedside.engine import analyse
+        from bedside.services.rewrite import rewrite_suggestions
 
         report: AnalysisReport = analyse(conversation, labeller=self.labeller())
-        return report
+        # Off unless BEDSIDE_LLM_URL names an endpoint; any failure keeps the template suggestion.
+        return rewrite_suggestions(report, settings=Settings())
 
 
 def _summary(document: dict[str, Any]) -> dict[str, Any]:
