@@ -85,7 +85,7 @@ def text_renderable(report: AnalysisReport, *, missed_limit: int = 3) -> Rendera
         )
     if not view.has_models:
         parts.append(
-            Text("analysed without the language models: no emotions, cues or empathy", style="dim")
+            Text("analysed without the language models: cues come from phrase rules only; no emotions or empathy levels", style="dim")
         )
     return Panel(Group(*parts), title="bedside", title_align="left")
 
