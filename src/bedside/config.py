@@ -32,6 +32,11 @@ class Settings(BaseSettings):
         default=None, description="SQLAlchemy URL; None means a SQLite file in the data home."
     )
     secret_key: str | None = Field(default=None, description="Signs session cookies.")
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis URL (redis://127.0.0.1:6379/0) shared by every server process for the "
+        "sign-in throttle; None counts in each process alone.",
+    )
     llm_url: str | None = Field(
         default=None, description="Optional OpenAI-compatible endpoint for rewrites; off if unset."
     )

@@ -33,7 +33,7 @@ from bedside.web.middleware import (
     SecurityHeadersMiddleware,
 )
 from bedside.web.routes import route_modules
-from bedside.web.throttle import Throttle
+from bedside.web.throttle import make_throttle
 
 __all__ = ["create_app"]
 
@@ -70,7 +70,7 @@ def create_app(
     )
     app.state.db = database or open_database(settings=settings)
     app.state.pipeline = pipeline or DefaultPipeline()
-    app.state.login_throttle = Throttle()
+    app.state.login_throttle = make_throttle(settings.redis_url)
     app.state.cookie_secure = cookie_secure
 
     key = secret_key or resolve_secret_key(settings)
