@@ -100,3 +100,21 @@ def test_lexical_model_reproduces_scikit_learn_without_it() -> None:
         expected = reference.fit(matrix, levels[:, m]).predict_proba(matrix)
         got = restored.probabilities(texts)[:, m][:, list(reference.classes_)]
         assert np.allclose(got, expected, atol=1e-9)
+
+
+def test_frozen_layers_option_picks_what_to_freeze() -> None:
+    from types import SimpleNamespace
+
+    from bedside.nlp.training.finetune import frozen_modules
+
+    layers = [f"layer{i}" for i in range(6)]
+    encoder = SimpleNamespace(embeddings="embeddings", encoder=SimpleNamespace(layer=layers))
+    assert frozen_modules(encoder, 0) == []
+    assert frozen_modules(encoder, 3) == ["embeddings", "layer0", "layer1", "layer2"]
+    for bad in (-1, 7):
+        try:
+            frozen_modules(encoder, bad)
+        except ValueError as error:
+            assert "between 0 and 6" in str(error)
+        else:
+            raise AssertionError("expected a ValueError")

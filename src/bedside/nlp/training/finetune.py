@@ -19,7 +19,9 @@ import numpy as np
 
 from bedside.nlp.training.corpora import EmpathyExample, rationale_spans
 
-__all__ = ["MAX_LENGTH", "export_finetuned", "finetune_empathy", "pair_encodings", "token_targets"]
+__all__ = [
+    "MAX_LENGTH", "export_finetuned", "finetune_empathy", "frozen_modules", "pair_encodings", "token_targets",
+]
 
 MAX_LENGTH = 128
 log = logging.getLogger(__name__)
@@ -48,6 +50,19 @@ def token_targets(encoding, example: EmpathyExample) -> tuple[np.ndarray, np.nda
     return targets, mask
 
 
+def frozen_modules(encoder: Any, frozen_layers: int) -> list[Any]:
+    """The encoder modules to freeze: embeddings and the `frozen_layers` lowest layers, or none.
+
+    Freezing halves the backward pass on two CPU cores (the 0.3.0 weights were trained that way
+    on a busy machine); `frozen_layers=0` trains every parameter, embeddings included.
+    """
+    if frozen_layers < 0 or frozen_layers > len(encoder.encoder.layer):
+        raise ValueError(f"frozen_layers must be between 0 and {len(encoder.encoder.layer)}, got {frozen_layers}")
+    if frozen_layers == 0:
+        return []
+    return [encoder.embeddings, *encoder.encoder.layer[:frozen_layers]]
+
+
 def finetune_empathy(
     base_dir: Path,
     tokenizer: Any,
@@ -61,7 +76,11 @@ def finetune_empathy(
     lr: float = 5e-5,
     frozen_layers: int = 3,
 ) -> dict[str, object]:
-    """Fine-tune, keep the best dev epoch in `empathy_best.pt`; returns training facts."""
+    """Fine-tune, keep the best dev epoch in `empathy_best.pt`; returns training facts.
+
+    `frozen_layers` > 0 freezes the embeddings and that many lower transformer layers; 0 freezes
+    nothing.
+    """
     import torch
     from transformers import AutoModel
 
@@ -85,10 +104,7 @@ def finetune_empathy(
             return self.levels(pooled).view(-1, 3, 3), self.tags(hidden)
 
     model = Model()
-    # Freezing the embeddings and the lower layers halves the backward pass on two CPU cores
-    # and, with 2,115 examples, loses little: the upper layers carry the task.
-    frozen = [model.encoder.embeddings, *model.encoder.encoder.layer[:frozen_layers]]
-    for module in frozen:
+    for module in frozen_modules(model.encoder, frozen_layers):
         for parameter in module.parameters():
             parameter.requires_grad = False
     train_enc = pair_encodings(tokenizer, [e.seeker for e in train], [e.response for e in train])

