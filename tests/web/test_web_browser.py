@@ -157,10 +157,15 @@ def test_wrong_roles_are_denied(live, browser, shots):
 
 
 def test_keyboard_users_can_skip_to_content_and_reach_sign_in(live, browser):
+    from playwright.sync_api import expect
+
     base, logins = live
-    page = browser.new_page()
+    context = browser.new_context()  # its own window: earlier tests' pages cannot hold the focus
+    page = context.new_page()
+    page.bring_to_front()
     page.goto(f"{base}/login")
     # the e-mail field has focus on arrival; the whole sign-in works from the keyboard
+    expect(page.get_by_label("E-mail")).to_be_focused()
     page.keyboard.type(logins["patient"].email)
     page.keyboard.press("Tab")
     page.keyboard.type(logins["patient"].password)
@@ -171,4 +176,4 @@ def test_keyboard_users_can_skip_to_content_and_reach_sign_in(live, browser):
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
-    page.close()
+    context.close()
