@@ -77,34 +77,19 @@ def _cue_points(node: Node, assessment: ReplyAssessment) -> list[FeedbackPoint]:
     ]
 
 
+_EMPATHY_STRENGTHS: tuple[tuple[str, str], ...] = (
+    ("emotional_reactions", "You expressed warmth or concern for what they are going through."),
+    ("interpretations", "You showed you understood how they feel, in your own words."),
+    ("explorations", "You explored their experience instead of assuming it."),
+)
+
+
 def _empathy_points(assessment: ReplyAssessment) -> list[FeedbackPoint]:
-    levels = assessment.empathy
-    points = []
-    if levels.get("emotional_reactions", 0) >= 1:
-        points.append(
-            FeedbackPoint(
-                kind="strength",
-                skill="emotional_reactions",
-                text="You expressed warmth or concern for what they are going through.",
-            )
-        )
-    if levels.get("interpretations", 0) >= 1:
-        points.append(
-            FeedbackPoint(
-                kind="strength",
-                skill="interpretations",
-                text="You showed you understood how they feel, in your own words.",
-            )
-        )
-    if levels.get("explorations", 0) >= 1:
-        points.append(
-            FeedbackPoint(
-                kind="strength",
-                skill="explorations",
-                text="You explored their experience instead of assuming it.",
-            )
-        )
-    return points
+    return [
+        FeedbackPoint(kind="strength", skill=skill, text=text)
+        for skill, text in _EMPATHY_STRENGTHS
+        if assessment.empathy.get(skill, 0) >= 1
+    ]
 
 
 def _look_for_points(node: Node, assessment: ReplyAssessment) -> list[FeedbackPoint]:
