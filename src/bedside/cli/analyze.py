@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from bedside.cli._options import InputFormatOption, RoleOption
 from bedside.errors import BedsideError
 
 FORMATS = ("json", "jsonl", "html", "text")
@@ -63,16 +64,8 @@ def analyze(
             "--merge", help="Make the inputs one conversation (per stem group in a directory)."
         ),
     ] = False,
-    role: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--role", help="Set a speaker's role: NAME=clinician|patient|family|other (repeatable)."
-        ),
-    ] = None,
-    input_format: Annotated[
-        str | None,
-        typer.Option("--input-format", help="Input format when the suffix cannot tell (stdin)."),
-    ] = None,
+    role: RoleOption = None,
+    input_format: InputFormatOption = None,
     summary: Annotated[
         Path | None,
         typer.Option("--summary", help="Also write a CSV with one row per conversation."),

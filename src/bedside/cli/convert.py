@@ -15,6 +15,7 @@ from typing import Annotated, TextIO
 
 import typer
 
+from bedside.cli._options import InputFormatOption, RoleOption
 from bedside.errors import BedsideError
 from bedside.model import Conversation, Role
 
@@ -95,18 +96,8 @@ def convert(
     merge: Annotated[
         bool, typer.Option("--merge", help="Make all inputs one conversation on one timeline.")
     ] = False,
-    role: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--role", help="Set a speaker's role: NAME=clinician|patient|family|other (repeatable)."
-        ),
-    ] = None,
-    input_format: Annotated[
-        str | None,
-        typer.Option(
-            "--input-format", help="text | vtt | srt | textgrid | csv | json | jsonl (for stdin)."
-        ),
-    ] = None,
+    role: RoleOption = None,
+    input_format: InputFormatOption = None,
 ) -> None:
     """Normalise transcripts (see `bedside convert --help`)."""
     import bedside.io as bio
