@@ -1,0 +1,26 @@
+"""Audit trail: organisation scope, hash chain, least-privilege database roles (security issue 11).
+
+Revision ID: 0007_audit
+Revises: 0006_credentials
+Create Date: 2026-12-02 02:40:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision: str = '0007_audit'
+down_revision: str | Sequence[str] | None = '0006_credentials'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
