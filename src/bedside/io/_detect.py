@@ -24,7 +24,7 @@ def _looks_jsonl(text: str) -> bool:
     first, _, rest = text.partition("\n")
     try:
         document = json.loads(first)
-    except ValueError:
+    except (ValueError, RecursionError):  # a first line nested a thousand deep is no JSON Lines
         return False
     return isinstance(document, dict) and bool(rest.strip())
 

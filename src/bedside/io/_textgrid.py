@@ -15,7 +15,7 @@ import bisect
 import math
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from praatio.utilities import textgrid_io
 
@@ -26,8 +26,13 @@ from bedside.model import Conversation, Role
 __all__ = ["read_textgrid"]
 
 _NEGATIVE = re.compile(
-    r"^\s*(?:(?:xmin|xmax|number|time)\s*=\s*)?-\s*(?P<value>\d[\d.eE+\-]*)\s*$", re.MULTILINE
+    r"^[ \t]*(?:(?:xmin|xmax|number|time)[ \t]*=[ \t]*)?-[ \t]*(?P<value>\d[\d.eE+\-]*)[ \t]*$",
+    re.MULTILINE,
 )
+"""A negative number alone on its line. Only spaces and tabs around it (not `\\s`, which spans
+lines): `^\\s*` retried at every line of a long run of blank lines is quadratic."""
+_MAX_COUNT_DIGITS = 9
+"""A declared tier or entry count longer than this cannot match a file under the size limit."""
 _SHORT_TOKEN = re.compile(r'"(?:[^"]|"")*"|[-+]?\d[\w.+\-]*|<\w+>')
 
 
@@ -54,7 +59,7 @@ def _check_header(data: str, source: str) -> None:
     # caught by check_times with the interval's line.
     suspicious = "= -" in data or "=-" in data or "=\t-" in data
     negative = (
-        next((m for m in _NEGATIVE.finditer(data) if float(m["value"] or 0) != 0), None)
+        next((m for m in _NEGATIVE.finditer(data) if _nonzero(m["value"], data, m, source)), None)
         if suspicious
         else None
     )
@@ -66,13 +71,51 @@ def _check_header(data: str, source: str) -> None:
         )
 
 
+def _nonzero(value: str, data: str, match: re.Match[str], source: str) -> bool:
+    """Whether a signed number found by `_NEGATIVE` is non-zero (`-0` is how Praat writes 0)."""
+    try:
+        return float(value) != 0
+    except ValueError:  # "1.2.3", "1e5e5": the scan's pattern is looser than a number
+        raise FormatError(
+            f"time -{value[:30]!r} is not a number; expected seconds",
+            source=source,
+            line=line_numbers(data, [match.start()])[0],
+        ) from None
+
+
+def _count(text: str, what: str, *, source: str, line: int) -> int:
+    """A declared tier or entry count, checked before any loop or slice relies on it.
+
+    A negative count once sent the short-format scan backwards for ever; a count of thousands
+    of digits cannot be converted at all. Both are a FormatError naming the line.
+    """
+    digits = text.lstrip("+")
+    if not digits.isdigit() or len(digits) > _MAX_COUNT_DIGITS:
+        raise FormatError(
+            f"{what} count {text[:30]!r} is not a count; expected a whole number from 0",
+            source=source,
+            line=line,
+        )
+    return int(digits)
+
+
 _LONG_TIER = re.compile(r"\s*item\s*\[\s*\d+\s*\]")
-_LONG_SIZE = re.compile(r"\s*(?:intervals|points)\s*:\s*size\s*=\s*(\d+)")
+_LONG_SIZE = re.compile(r"\s*(?:intervals|points)\s*:\s*size\s*=\s*(\S+)")
+_LONG_TIER_COUNT = re.compile(r"\s*size\s*=\s*(\S+)")
 _LONG_ENTRY = re.compile(r"\s*(?:text|mark)\s*=")
 
 
-def _long_layout(data: str) -> list[tuple[int | None, list[int]]]:
-    """Per tier: the declared entry count and the line of each entry's text (long text format).
+class _Layout(NamedTuple):
+    """What the file declares, found by a line scan: the tier count and, per tier, its entries."""
+
+    tier_count: int | None
+    tier_count_line: int | None
+    tiers: list[tuple[int | None, list[int]]]
+    """Per tier: the declared entry count and the line of each entry's text."""
+
+
+def _long_layout(data: str, source: str) -> _Layout:
+    """The declared counts and entry lines of the long text format.
 
     Substring tests pick candidate lines at C speed before a regex confirms them: five times
     faster here than one multi-line regex, which matters at 200 consultations a second.
@@ -80,10 +123,19 @@ def _long_layout(data: str) -> list[tuple[int | None, list[int]]]:
     lines = data.split("\n")
     starts = [n for n, text in enumerate(lines, 1) if "item" in text and _LONG_TIER.match(text)]
     sizes = [
-        (n, int(m.group(1)))
+        (n, _count(m.group(1), "entry", source=source, line=n))
         for n, text in enumerate(lines, 1)
         if "size" in text and (m := _LONG_SIZE.match(text))
     ]
+    header = lines[: starts[0] - 1] if starts else lines
+    tier_count = next(
+        (
+            (n, m.group(1))
+            for n, text in enumerate(header, 1)
+            if "size" in text and (m := _LONG_TIER_COUNT.match(text))
+        ),
+        None,
+    )
     entries = [
         n
         for n, text in enumerate(lines, 1)
@@ -95,31 +147,42 @@ def _long_layout(data: str) -> list[tuple[int | None, list[int]]]:
         declared = next((size for n, size in sizes if first < n < last), None)
         inside = entries[bisect.bisect_left(entries, first) : bisect.bisect_left(entries, last)]
         tiers.append((declared, inside))
-    return tiers
+    if tier_count is None:
+        return _Layout(None, None, tiers)
+    line, text = tier_count
+    return _Layout(_count(text, "tier", source=source, line=line), line, tiers)
 
 
-def _short_layout(data: str) -> list[tuple[int | None, list[int]]]:
-    """Per tier: the declared entry count and the line of each entry (short text format)."""
+def _short_layout(data: str, source: str) -> _Layout:
+    """The declared counts and entry lines of the short text format, a stream of tokens.
+
+    Every step moves forward by at least the five tokens of a tier header, and a count is
+    checked (`_count`) before it moves the scan, so the loop ends within the token count.
+    """
     tokens = [(m.group(0), m.start()) for m in _SHORT_TOKEN.finditer(data)]
+
+    def line_of(token: int) -> int:
+        return line_numbers(data, [tokens[token][1]])[0]
+
+    tier_count: int | None = None
+    if len(tokens) > 5 and tokens[4][0] == "<exists>":
+        tier_count = _count(tokens[5][0], "tier", source=source, line=line_of(5))
     tiers: list[tuple[int | None, list[int]]] = []
     index = 6  # "ooTextFile", "TextGrid", xmin, xmax, <exists>, tier count
     while index + 4 < len(tokens):
-        kind = tokens[index][0]
+        kind, (count_text, _) = tokens[index][0], tokens[index + 4]
         width = 3 if kind == '"IntervalTier"' else 2
-        try:
-            declared = int(tokens[index + 4][0])
-        except ValueError:
-            return tiers
+        if not count_text.lstrip("+-").isdigit():
+            break  # not a count where one belongs: praatio's own parse decides
+        declared = _count(count_text, "entry", source=source, line=line_of(index + 4))
         first = index + 5
+        present = min(declared, (len(tokens) - first) // width)
         labels = [  # each entry's label is its last token
-            tokens[i + width - 1][1]
-            for i in range(first, min(first + declared * width, len(tokens)), width)
-            if i + width - 1 < len(tokens)
+            tokens[i + width - 1][1] for i in range(first, first + present * width, width)
         ]
-        lines = line_numbers(data, labels)
-        tiers.append((declared, lines))
+        tiers.append((declared, line_numbers(data, labels)))
         index = first + declared * width
-    return tiers
+    return _Layout(tier_count, line_of(5) if tier_count is not None else None, tiers)
 
 
 _GENERIC_TIER = re.compile(
@@ -172,16 +235,25 @@ def read_textgrid(
         tiers = [(str(t["name"]), t["class"], list(t["entries"])) for t in parsed["tiers"]]
     except Exception as error:  # praatio raises ParsingError, ValueError, IndexError, KeyError...
         raise FormatError(
-            f"malformed or truncated TextGrid ({type(error).__name__}: {error}); "
+            f"malformed or truncated TextGrid ({type(error).__name__}: {str(error)[:120]}); "
             "expected Praat's long or short text format",
             source=source,
         ) from None
     short = "ooTextFile short" in data[:200] or "item [" not in data
-    layout = _short_layout(data) if short else _long_layout(data)
+    layout = _short_layout(data, source) if short else _long_layout(data, source)
+    if layout.tier_count is not None and layout.tier_count != len(tiers):
+        raise FormatError(
+            f"the file declares {layout.tier_count} tiers but {len(tiers)} were found; "
+            "the file looks truncated or edited",
+            source=source,
+            line=layout.tier_count_line,
+        )
     builder = TurnBuilder(source=source, roles=roles)
     interval_tiers = sum(kind == "IntervalTier" for _, kind, _ in tiers)
     for position, (name, kind, entries) in enumerate(tiers, start=1):
-        declared, lines = layout[position - 1] if position - 1 < len(layout) else (None, [])
+        declared, lines = (
+            layout.tiers[position - 1] if position - 1 < len(layout.tiers) else (None, [])
+        )
         if declared is not None and declared != len(entries):
             raise FormatError(
                 f"tier {name!r} declares {declared} entries but {len(entries)} were found; "
