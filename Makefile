@@ -4,14 +4,19 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test check services browser lint bench
+.PHONY: install run test check services browser lint bench lock
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
 	@touch $(STAMP)
+
+# Refresh the tested set after changing a range in pyproject.toml (then run `make test`).
+lock:
+	$(BIN)/pip install --quiet --upgrade -e ".[dev]"
+	{ head -2 constraints.txt; $(BIN)/pip freeze --exclude-editable | grep -v '^bedside'; } > constraints.new && mv constraints.new constraints.txt
 
 run: install
 	$(BIN)/bedside demo
