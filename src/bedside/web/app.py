@@ -4,11 +4,15 @@
     app = create_app(database=db, pipeline=fake, secret_key="x" * 32)   # tests
 
 Bedside errors become HTTP answers in one place: `NotSignedIn` → sign-in page (or 401 under
-`/api`), `PermissionDenied` → 403, `NotFound` → 404, `FormatError` → 400.
+`/api`), `PermissionDenied` → 403, `NotFound` → 404, `FormatError` → 400; anything else → a
+plain 500 page that still carries the security headers.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import logging
 import re
 from importlib.resources import files
 from typing import Any
@@ -16,7 +20,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from bedside import __version__
@@ -27,15 +31,19 @@ from bedside.services.encounters import MAX_UPLOAD_BYTES, DefaultPipeline, Pipel
 from bedside.web import templating
 from bedside.web.deps import NotSignedIn
 from bedside.web.middleware import (
+    CSP,
     SESSION_COOKIE,
     BodyLimitMiddleware,
     FormCSRFMiddleware,
     SecurityHeadersMiddleware,
+    add_security_headers,
 )
 from bedside.web.routes import route_modules
 from bedside.web.throttle import make_throttle
 
 __all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 SWAGGER = "/static/vendor/swagger-ui"
@@ -81,8 +89,10 @@ def create_app(
         required_urls=[re.compile(r"^/login$")],
         cookie_secure=cookie_secure,
     )
-    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_UPLOAD_BYTES + 256 * 1024)
+    # Keep this the last middleware added: the last is outermost, so every response made by the
+    # others (a 413, a CSRF 403, a timeout) passes through it and carries the headers.
+    app.add_middleware(SecurityHeadersMiddleware)
 
     app.mount("/static", StaticFiles(directory=str(files("bedside.web") / "static")), name="static")
     for module in route_modules():
@@ -95,15 +105,33 @@ def create_app(
     @app.get("/docs", include_in_schema=False)
     def docs() -> Response:
         """Swagger UI for the API, from the vendored `swagger-ui-dist` 5.35.0 (npm)."""
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url="/openapi.json",
             title="bedside API",
             swagger_js_url=f"{SWAGGER}/swagger-ui-bundle.js",
             swagger_css_url=f"{SWAGGER}/swagger-ui.css",
             swagger_favicon_url=f"{SWAGGER}/favicon-32x32.png",
         )
+        page.headers["content-security-policy"] = _docs_csp(bytes(page.body))
+        return page
 
     return app
+
+
+def _docs_csp(page: bytes) -> str:
+    """The site's CSP, allowing also the one inline script of the Swagger page, by its hash.
+
+    The page's own script starts Swagger UI; naming its SHA-256 lets it run while any other
+    inline script (an injected one) stays blocked, so /docs needs no 'unsafe-inline'.
+    """
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(script).digest()).decode("ascii") + "'"
+        for script in _INLINE_SCRIPT.findall(page)
+    )
+    return CSP.replace("script-src 'self'", f"script-src 'self' {hashes}".rstrip())
+
+
+_INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
 
 
 def _wants_json(request: Request) -> bool:
@@ -145,3 +173,25 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(BedsideError)
     async def _other(request: Request, exc: Any) -> Response:
         return _problem(request, 400, str(exc))
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, exc: Exception) -> Response:
+        # Starlette sends this from its outermost layer, past every middleware, so the security
+        # headers are added here. No template: the failure may be the database the page needs.
+        log.error("internal error on %s %s: %s", request.method, request.url.path,
+                  type(exc).__name__)
+        response: Response
+        if _wants_json(request):
+            response = JSONResponse({"detail": INTERNAL_ERROR}, status_code=500)
+        else:
+            response = HTMLResponse(_INTERNAL_PAGE, status_code=500)
+        add_security_headers(response.headers, request.scope)
+        return response
+
+
+INTERNAL_ERROR = "Something went wrong on our side; it was logged. Try again in a minute."
+_INTERNAL_PAGE = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>500</title></head>'
+    f"<body><h1>Something went wrong</h1><p>{INTERNAL_ERROR}</p>"
+    '<p><a href="/">Back to the dashboard</a></p></body></html>'
+)

@@ -20,7 +20,12 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette_csrf.middleware import CSRFMiddleware
 
-__all__ = ["BodyLimitMiddleware", "FormCSRFMiddleware", "SecurityHeadersMiddleware"]
+__all__ = [
+    "BodyLimitMiddleware",
+    "FormCSRFMiddleware",
+    "SecurityHeadersMiddleware",
+    "add_security_headers",
+]
 
 SESSION_COOKIE = "bedside_session"
 
@@ -193,8 +198,28 @@ CSP = (
 )
 
 
+def add_security_headers(headers: MutableHeaders, scope: Scope) -> None:
+    """Add the security headers a response lacks (a route may set its own, e.g. the docs' CSP).
+
+    Also called by the app's 500 handler, whose response is sent outside every middleware.
+    """
+    path = scope.get("path", "")
+    headers.setdefault("x-content-type-options", "nosniff")
+    headers.setdefault("referrer-policy", "same-origin")
+    headers.setdefault("x-frame-options", "DENY")
+    headers.setdefault("content-security-policy", CSP)
+    if scope.get("scheme") == "https":
+        headers.setdefault("strict-transport-security", "max-age=31536000")
+    if not path.startswith("/static/"):
+        headers.setdefault("cache-control", "no-store")
+
+
 class SecurityHeadersMiddleware:
-    """Content-Security-Policy and friends on every response; HSTS when served over HTTPS."""
+    """Content-Security-Policy and friends on every response; HSTS when served over HTTPS.
+
+    Add it last (outermost) so that responses made by the other middleware, a 413 or a CSRF
+    403, carry the headers too.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -203,23 +228,10 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path = scope.get("path", "")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("x-content-type-options", "nosniff")
-                headers.setdefault("referrer-policy", "same-origin")
-                headers.setdefault("x-frame-options", "DENY")
-                if not _DOCS.match(path):
-                    headers.setdefault("content-security-policy", CSP)
-                if scope.get("scheme") == "https":
-                    headers.setdefault("strict-transport-security", "max-age=31536000")
-                if not path.startswith("/static/"):
-                    headers.setdefault("cache-control", "no-store")
+                add_security_headers(MutableHeaders(scope=message), scope)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
-
-
-_DOCS = re.compile(r"^/(docs|redoc)")

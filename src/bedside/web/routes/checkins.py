@@ -261,14 +261,14 @@ def care_patient(request: Request, session: SessionDep, user: Clinician, patient
 
 
 @router.post("/care/tasks/{task_id}/done", include_in_schema=False)
-def task_done(request: Request, session: SessionDep, user: Clinician, task_id: int) -> Any:
+def task_done(request: Request, session: SessionDep, user: Clinician, task_id: RecordId) -> Any:
     """Mark a task done."""
     checkins.complete_task(session, user, task_id, ip=client_ip(request))
     return RedirectResponse("/care", status_code=303)
 
 
 @router.post("/care/flags/{flag_id}/resolve", include_in_schema=False)
-def flag_resolve(request: Request, session: SessionDep, user: Clinician, flag_id: int) -> Any:
+def flag_resolve(request: Request, session: SessionDep, user: Clinician, flag_id: RecordId) -> Any:
     """Resolve a safety flag once acted on (it stays on record)."""
     checkins.resolve_flag(session, user, flag_id, ip=client_ip(request))
     return RedirectResponse("/care", status_code=303)

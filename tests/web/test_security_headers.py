@@ -1,0 +1,174 @@
+"""Every response carries the security headers: pages, redirects, errors, a 413, a 500, /docs.
+
+Issue 11 finding 12: the 413 (made by the body-limit middleware, which sat outside the headers
+middleware) and /docs (no CSP) lacked them. The headers middleware is now outermost and the 500
+handler, which Starlette runs outside every middleware, adds them itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+
+import pytest
+from starlette.testclient import TestClient
+
+from bedside.db.tables import User
+from bedside.services import accounts
+from bedside.services.encounters import MAX_UPLOAD_BYTES
+from web_fixtures import Client
+
+ALWAYS = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "x-frame-options": "DENY",
+}
+
+
+def assert_secure(response, *, no_store: bool = True) -> None:
+    """The headers every bedside response must carry."""
+    where = f"{response.request.method} {response.request.url.path} → {response.status_code}"
+    for name, value in ALWAYS.items():
+        assert response.headers.get(name) == value, f"{where}: {name}={response.headers.get(name)!r}"
+    policy = response.headers.get("content-security-policy", "")
+    assert "frame-ancestors 'none'" in policy, f"{where}: CSP {policy!r}"
+    assert "default-src 'self'" in policy, f"{where}: CSP {policy!r}"
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy, f"{where}: CSP {policy!r}"
+    if no_store:
+        assert response.headers.get("cache-control") == "no-store", f"{where}: cache-control"
+
+
+def _token(world, name: str) -> str:
+    with world.session() as session:
+        return accounts.create_api_token(session, session.get(User, world.users[name].id), "h").secret
+
+
+@pytest.fixture
+def clinician(app, world) -> Client:
+    return Client(app, world, "clinician")
+
+
+def test_signed_in_page_200(clinician):
+    response = clinician.get("/")
+    assert response.status_code == 200
+    assert_secure(response)
+
+
+def test_public_pages_200(client_for):
+    anonymous = client_for(None)
+    for path in ("/login", "/healthz", "/openapi.json"):
+        response = anonymous.get(path)
+        assert response.status_code == 200, path
+        assert_secure(response)
+
+
+def test_static_files_carry_headers_but_may_be_cached(client_for):
+    response = client_for(None).get("/static/app.css")
+    assert response.status_code == 200
+    assert_secure(response, no_store=False)
+    assert response.headers.get("cache-control") != "no-store"
+
+
+def test_redirect_303(client_for):
+    response = client_for(None).get("/encounters")
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login?next=")
+    assert_secure(response)
+
+
+def test_bad_input_400(clinician):
+    response = clinician.post(
+        "/account/password", data={"current_password": "wrong password!", "new_password": "x" * 20}
+    )
+    assert response.status_code == 400
+    assert_secure(response)
+
+
+def test_forbidden_403_from_a_route_and_from_the_csrf_check(client_for):
+    learner = client_for("learner")
+    response = learner.get("/admin/users")
+    assert response.status_code == 403
+    assert_secure(response)
+    forged = learner.post("/account/tokens", data={"name": "x"}, csrf=False)
+    assert forged.status_code == 403
+    assert "CSRF" in forged.text
+    assert_secure(forged)
+
+
+def test_not_found_404(clinician):
+    for path in ("/encounters/999999", "/no-such-page"):
+        response = clinician.get(path)
+        assert response.status_code == 404, path
+        assert_secure(response)
+
+
+def test_api_401_and_422(app, world):
+    api = TestClient(app)
+    response = api.get("/api/v1/me")
+    assert response.status_code == 401
+    assert_secure(response)
+    invalid = api.get(
+        "/api/v1/encounters?limit=0", headers={"authorization": f"Bearer {_token(world, 'clinician')}"}
+    )
+    assert invalid.status_code == 422
+    assert_secure(invalid)
+
+
+def test_body_too_large_413(clinician):
+    """Declared too large (refused before reading) and streamed too large (counted)."""
+    too_big = MAX_UPLOAD_BYTES + 512 * 1024
+    declared = clinician.post("/encounters", files=[("files", ("big.txt", b"a" * too_big))])
+    assert declared.status_code == 413
+    assert_secure(declared)
+
+    def chunks():
+        for _ in range(too_big // 65536 + 1):
+            yield b"b" * 65536
+
+    streamed = clinician.http.post(
+        "/api/v1/encounters", content=chunks(),
+        headers={"content-type": "application/octet-stream", "x-csrftoken": clinician.csrf},
+    )
+    assert streamed.status_code == 413
+    assert_secure(streamed)
+
+
+def test_internal_error_500_page_and_api(make_app):
+    app = make_app()
+
+    def fail() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/explode", fail)
+    app.add_api_route("/api/v1/explode", fail)
+    client = TestClient(app, raise_server_exceptions=False)
+    page = client.get("/explode")
+    assert page.status_code == 500
+    assert "Something went wrong" in page.text
+    assert "a bug" not in page.text  # no internals in the answer
+    assert_secure(page)
+    api = client.get("/api/v1/explode")
+    assert api.status_code == 500
+    assert "a bug" not in api.text
+    assert api.json()["detail"].startswith("Something went wrong")
+    assert_secure(api)
+
+
+def test_docs_have_a_csp_that_allows_only_their_own_inline_script(client_for):
+    response = client_for(None).get("/docs")
+    assert response.status_code == 200
+    assert_secure(response)
+    policy = response.headers["content-security-policy"]
+    scripts = re.findall(rb"<script>(.*?)</script>", response.content, re.DOTALL)
+    assert len(scripts) == 1
+    digest = base64.b64encode(hashlib.sha256(scripts[0]).digest()).decode()
+    script_src = next(part for part in policy.split(";") if part.strip().startswith("script-src"))
+    assert script_src.split() == ["script-src", "'self'", f"'sha256-{digest}'"]
+
+
+def test_hsts_only_over_https(app, world):
+    secure = Client(app, world, "clinician", base_url="https://testserver")
+    assert secure.get("/").headers.get("strict-transport-security") == "max-age=31536000"
+    plain = Client(app, world, "clinician")
+    assert "strict-transport-security" not in plain.get("/").headers
