@@ -49,7 +49,7 @@ def test_only_admins_create_accounts_and_passwords_need_length(world):
         with pytest.raises(PermissionDenied):
             accounts.create_user(session, _user(session, world, "clinician"), organisation_id=world.organisation_id,
                                  email="x@test.example", display_name="X", role="learner", password="long enough pw")
-        with pytest.raises(PermissionDenied, match="at least 10"):
+        with pytest.raises(PermissionDenied, match="at least 12"):
             accounts.create_user(session, _user(session, world, "admin"), organisation_id=world.organisation_id,
                                  email="x@test.example", display_name="X", role="learner", password="short")
 

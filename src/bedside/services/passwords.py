@@ -1,20 +1,39 @@
-"""Password hashing with argon2id (pwdlib; passlib's argon2 backend breaks with argon2-cffi 25)."""
+"""Password rules and hashing: argon2id (pwdlib), and the checks a new password must pass.
+
+The rules follow OWASP ASVS 4.0.3 section 2.1 and NIST SP 800-63B 5.1.1.2: length over
+complexity (at least `MIN_LENGTH` characters, any Unicode, long passphrases welcome), and no
+password that attackers try first: one found in the bundled common-password lists (the top
+100,000 of SecLists and the zxcvbn-ts frequency list, see `data/NOTICE.md`), one made of a
+single repeated character or of white space, or one that contains the account's e-mail address.
+"""
 
 from __future__ import annotations
 
 from functools import cache
+from importlib.resources import files
 
 from pwdlib import PasswordHash
 
 from bedside.errors import PermissionDenied
 
-__all__ = ["MIN_LENGTH", "WeakPassword", "check_strength", "hash_password", "verify_password"]
+__all__ = [
+    "LISTS",
+    "MIN_LENGTH",
+    "WeakPassword",
+    "check_strength",
+    "common_passwords",
+    "hash_password",
+    "verify_password",
+]
 
-MIN_LENGTH = 10
+MIN_LENGTH = 12  # ASVS 2.1.1
+MIN_DISTINCT = 3  # "aaaaaaaaaaaa" and "abababababab" are one guess away
+LISTS = ("common_passwords_seclists_top100k.txt", "common_passwords_zxcvbn_ts.txt")
+CONTEXT_WORDS = ("bedside",)  # the product's own name (NIST 800-63B: context-specific words)
 
 
 class WeakPassword(PermissionDenied):
-    """A new password does not meet the minimum length."""
+    """A new password breaks one of the password rules; the message says which."""
 
 
 @cache
@@ -22,10 +41,60 @@ def _hasher() -> PasswordHash:
     return PasswordHash.recommended()
 
 
-def check_strength(password: str) -> None:
-    """Refuse passwords shorter than `MIN_LENGTH` characters (length beats complexity rules)."""
+@cache
+def common_passwords() -> frozenset[str]:
+    """Every entry of the bundled lists, lower-cased (loaded once, about 55,000 strings)."""
+    folder = files("bedside.services") / "data"
+    entries: set[str] = set()
+    for name in LISTS:
+        entries.update(line for line in (folder / name).read_text("utf-8").splitlines() if line)
+    return frozenset(entries)
+
+
+def _variants(password: str) -> set[str]:
+    """The forms looked up in the lists: as typed, and without its spaces, lower-cased."""
+    folded = password.strip().lower()
+    return {folded, "".join(folded.split())}
+
+
+def check_strength(password: str, *, email: str | None = None) -> None:
+    """Refuse a new password that breaks a rule, with a message that says how to choose better.
+
+    Args:
+        password: the new password, exactly as typed (never trimmed or truncated).
+        email: the account's e-mail; a password containing it or its local part is refused.
+    """
+    if not password.strip():
+        raise WeakPassword("the password cannot be only spaces; try a few unrelated words")
     if len(password) < MIN_LENGTH:
-        raise WeakPassword(f"the password must have at least {MIN_LENGTH} characters")
+        raise WeakPassword(
+            f"the password must have at least {MIN_LENGTH} characters; a phrase of three or four "
+            "unrelated words is easy to remember"
+        )
+    if len(set(password.strip())) < MIN_DISTINCT:
+        raise WeakPassword("the password repeats one or two characters; choose something less regular")
+    folded = password.lower()
+    for word in _personal_words(email):
+        if word in folded:
+            raise WeakPassword("the password cannot contain your e-mail address or its first part")
+    for word in CONTEXT_WORDS:
+        if word in folded:
+            raise WeakPassword(f"the password cannot contain the word {word!r}")
+    if _variants(password) & common_passwords():
+        raise WeakPassword(
+            "this password is on a list of common passwords that attackers try first; choose another"
+        )
+
+
+def _personal_words(email: str | None) -> tuple[str, ...]:
+    words: list[str] = []
+    if email:
+        address = email.strip().lower()
+        local = address.partition("@")[0]
+        words.append(address)
+        if len(local) >= 3:
+            words.append(local)
+    return tuple(words)
 
 
 def hash_password(password: str) -> str:
