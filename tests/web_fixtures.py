@@ -276,6 +276,67 @@ def store_encounter(world: World, owner: str, pipeline: FakePipeline, *, patient
         return encounter.id
 
 
+def _next_revision(world: World, patient_id: int) -> int:
+    from sqlalchemy import func, select
+
+    from bedside.db.tables_care import CarePlanRecord
+
+    with world.session() as session:
+        latest = session.scalar(
+            select(func.max(CarePlanRecord.revision)).where(CarePlanRecord.patient_id == patient_id)
+        )
+    return (latest or 0) + 1
+
+
+def store_patient_records(world: World, marker: str, *, patient: str = "patient") -> dict[str, int]:
+    """One row in every table that holds a patient's words, each carrying `marker`.
+
+    For the data-at-rest and lifecycle tests: the marker must never appear in the raw database,
+    and must appear in the patient's export. Returns the new row ids by table name.
+    """
+    from datetime import date
+
+    from bedside.db.tables import Encounter
+    from bedside.db.tables_care import CarePlanRecord, CheckIn, PatientMessage, PatientVoice
+    from bedside.db.tables_training import TrainingAttempt
+    from bedside.instruments import build_care_plan
+
+    org = world.organisation_id
+    patient_id = world.users[patient].id
+    clinician_id = world.users["clinician"].id
+    document = {"turns": [{"speaker": "Patient", "text": f"I am {marker}"}]}
+    rows = {
+        "encounters": Encounter(
+            organisation_id=org, owner_id=clinician_id, patient_id=patient_id, title="Visit",
+            source_name="visit.txt", turn_count=1, conversation=document, analysis=document,
+            report=document,
+        ),
+        "patient_messages": PatientMessage(organisation_id=org, patient_id=patient_id, text=marker),
+        "checkins": CheckIn(
+            organisation_id=org, patient_id=patient_id, instrument="social_needs", version=1,
+            answers={"answers": {"free_text": marker}},
+        ),
+        "patient_voice": PatientVoice(
+            patient_id=patient_id, what_matters=marker, goals={"goals": [marker]}
+        ),
+        "care_plans": CarePlanRecord(
+            organisation_id=org, patient_id=patient_id, revision=_next_revision(world, patient_id),
+            status="draft",
+            document=build_care_plan(what_matters=marker, goals=[marker], today=date(2026, 12, 1))
+            .model_dump(mode="json"),
+            author_id=clinician_id,
+        ),
+        "training_attempts": TrainingAttempt(
+            organisation_id=org, user_id=world.users["learner"].id, scenario_id="s",
+            scenario_version=1, state={"replies": [marker]},
+        ),
+    }
+    with world.session() as session:
+        session.add_all(rows.values())
+        session.commit()
+        return {table: row.id for table, row in rows.items()}
+
+
 __all__ = [
     "PASSWORD",
     "PRIMOCK",
@@ -287,4 +348,5 @@ __all__ = [
     "World",
     "primock_pair",
     "store_encounter",
+    "store_patient_records",
 ]

@@ -1,4 +1,10 @@
-"""Data at rest and lifecycle: encryption, retention policies (security issue 11).
+"""Data at rest and lifecycle: encrypted columns, retention policies (security issue 11).
+
+Transcripts, messages and free-text answers become AES-GCM sealed text (`bedside.db.crypto`):
+on PostgreSQL their JSONB columns turn into TEXT; SQLite keeps the declared types (it stores any
+text in them, and re-creating those tables would drop the triggers that guard them). Existing
+rows are sealed with the configured data key (`BEDSIDE_DATA_KEYS` / `BEDSIDE_DATA_KEY`, or the
+embedded SQLite key file) and opened again on downgrade; an empty database needs no key.
 
 Revision ID: 0008_lifecycle
 Revises: 0007_audit
@@ -7,20 +13,122 @@ Create Date: 2026-12-02 02:40:00
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = '0008_lifecycle'
 down_revision: str | Sequence[str] | None = '0007_audit'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# (table, column, holds JSON) as of this revision; later revisions must not change this list.
+SEALED = (
+    ('encounters', 'conversation', True),
+    ('encounters', 'analysis', True),
+    ('encounters', 'report', True),
+    ('checkins', 'answers', True),
+    ('patient_messages', 'text', False),
+    ('patient_voice', 'what_matters', False),
+    ('patient_voice', 'goals', True),
+    ('care_plans', 'document', True),
+    ('training_attempts', 'state', True),
+)
+BATCH = 500
+
+
+def _keyring():  # type: ignore[no-untyped-def]
+    from bedside.config import Settings
+    from bedside.services.keys import load_keyring
+
+    bind = op.get_bind()
+    url = 'sqlite://' if bind.dialect.name == 'sqlite' else bind.dialect.name + '://'
+    return load_keyring(Settings(), database_url=url)
+
+
+def _rewrite(table: str, column: str, change: Callable[[str], str | None]) -> None:
+    """Apply `change` to every non-null value, in batches by id (None leaves a value as it is)."""
+    bind = op.get_bind()
+    rows = sa.table(table, sa.column('id', sa.Integer()), sa.column(column, sa.Text()))
+    after = 0
+    while True:
+        batch = bind.execute(
+            sa.select(rows.c.id, rows.c[column])
+            .where(rows.c.id > after, rows.c[column].is_not(None))
+            .order_by(rows.c.id)
+            .limit(BATCH)
+        ).all()
+        if not batch:
+            return
+        for row_id, value in batch:
+            new = change(value)
+            if new is not None:
+                bind.execute(rows.update().where(rows.c.id == row_id).values({column: new}))
+        after = batch[-1][0]
+
+
+def _has_rows(table: str, column: str) -> bool:
+    rows = sa.table(table, sa.column(column, sa.Text()))
+    query = sa.select(sa.literal(1)).select_from(rows).where(rows.c[column].is_not(None)).limit(1)
+    return op.get_bind().execute(query).first() is not None
+
 
 def upgrade() -> None:
-    pass
+    op.create_table('retention_policies',
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('encounters_days', sa.Integer(), nullable=True),
+    sa.Column('messages_days', sa.Integer(), nullable=True),
+    sa.Column('checkins_days', sa.Integer(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_retention_policies_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_retention_policies_updated_by_id_users')),
+    sa.PrimaryKeyConstraint('organisation_id', name=op.f('pk_retention_policies'))
+    )
+    postgres = op.get_bind().dialect.name == 'postgresql'
+    for table, column, _ in SEALED:
+        if postgres:
+            op.alter_column(table, column, type_=sa.Text(), postgresql_using=f'"{column}"::text')
+    if not any(_has_rows(table, column) for table, column, _ in SEALED):
+        return
+    from bedside.db.crypto import is_sealed, seal
+
+    keyring = _keyring()
+    for table, column, is_json in SEALED:
+        purpose = f'{table}.{column}'
+
+        def encrypt(value: str, purpose: str = purpose, is_json: bool = is_json) -> str | None:
+            if is_sealed(value):
+                return None
+            if is_json:  # compact, as the ORM writes it (JSONB text has spaces)
+                value = json.dumps(json.loads(value), separators=(',', ':'), ensure_ascii=False)
+            return seal(value.encode('utf-8'), keyring, purpose=purpose)
+
+        _rewrite(table, column, encrypt)
 
 
 def downgrade() -> None:
-    pass
+    if any(_has_rows(table, column) for table, column, _ in SEALED):
+        from bedside.db.crypto import is_sealed, unseal
+
+        keyring = _keyring()
+        for table, column, _ in SEALED:
+            purpose = f'{table}.{column}'
+
+            def decrypt(value: str, purpose: str = purpose) -> str | None:
+                if not is_sealed(value):
+                    return None
+                return unseal(value, keyring, purpose=purpose).decode('utf-8')
+
+            _rewrite(table, column, decrypt)
+    if op.get_bind().dialect.name == 'postgresql':
+        for table, column, is_json in SEALED:
+            if is_json:
+                op.alter_column(
+                    table, column, type_=postgresql.JSONB(astext_type=sa.Text()),
+                    postgresql_using=f'"{column}"::jsonb',
+                )
+    op.drop_table('retention_policies')

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "default_data_home", "get_settings"]
+__all__ = ["Settings", "default_data_home", "get_settings", "private_data_home"]
 
 
 def default_data_home() -> Path:
@@ -16,6 +17,15 @@ def default_data_home() -> Path:
 
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "bedside"
+
+
+def private_data_home() -> Path:
+    """The data home, created (or tightened) to mode 0700: it holds the database and its keys."""
+    home = default_data_home()
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if home.stat().st_mode & 0o077 and home.stat().st_uid == os.getuid():
+        home.chmod(0o700)
+    return home
 
 
 class Settings(BaseSettings):
@@ -32,6 +42,16 @@ class Settings(BaseSettings):
         default=None, description="SQLAlchemy URL; None means a SQLite file in the data home."
     )
     secret_key: str | None = Field(default=None, description="Signs session cookies.")
+    data_key: str | None = Field(
+        default=None,
+        description="Base64 of 32 random bytes: the AES-GCM key that encrypts transcripts, "
+        "messages and free-text answers in the database. Required for PostgreSQL.",
+    )
+    data_keys: str | None = Field(
+        default=None,
+        description="Several data keys for a rotation, `id1:key1,id2:key2`, the first one "
+        "active (it encrypts); takes precedence over BEDSIDE_DATA_KEY.",
+    )
     redis_url: str | None = Field(
         default=None,
         description="Redis URL (redis://127.0.0.1:6379/0) shared by every server process for the "
@@ -47,8 +67,7 @@ class Settings(BaseSettings):
         """The database URL, defaulting to an embedded SQLite file."""
         if self.database_url:
             return self.database_url
-        home = default_data_home()
-        home.mkdir(parents=True, exist_ok=True)
+        home = private_data_home()
         return f"sqlite:///{home / 'bedside.sqlite3'}"
 
 

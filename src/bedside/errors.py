@@ -6,6 +6,7 @@
      ├── ScenarioError      a training scenario is unsound (dead end, unreachable node, bad key)
      ├── ModelError         shipped model weights are missing, corrupt or the wrong version
      ├── ConfigError        a setting from the environment is invalid
+     ├── SealedDataError    an encrypted value does not open (changed, or its key is not configured)
      ├── NotFound           a record does not exist (or is not visible to the caller)
      └── PermissionDenied   the caller's role or ownership does not allow the action
 
@@ -24,6 +25,7 @@ __all__ = [
     "PermissionDenied",
     "ScenarioError",
     "ScoringError",
+    "SealedDataError",
 ]
 
 
@@ -71,6 +73,11 @@ class ModelError(BedsideError):
 
 class ConfigError(BedsideError):
     """A setting taken from the environment is invalid."""
+
+
+class SealedDataError(BedsideError):
+    """An encrypted column value failed to open: changed since it was written, or sealed with a
+    data key that is not configured (see `bedside.db.crypto`)."""
 
 
 class NotFound(BedsideError):

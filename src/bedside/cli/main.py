@@ -7,7 +7,7 @@ import sys
 import typer
 
 from bedside import __version__
-from bedside.cli import analyze, convert, demo, fhir, models, scenarios, score, web
+from bedside.cli import analyze, convert, data, demo, fhir, models, scenarios, score, web
 from bedside.errors import BedsideError
 
 app = typer.Typer(
@@ -18,7 +18,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for area in (analyze, convert, score, fhir, scenarios, models, web, demo):
+for area in (analyze, convert, score, fhir, scenarios, models, web, demo, data):
     area.register(app)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bedside.db.base import Base, utcnow
+from bedside.db.crypto import EncryptedJSON
 
 __all__ = [
     "ApiToken",
@@ -149,9 +150,12 @@ class Encounter(Base):
     cues: Mapped[int] = mapped_column(Integer, default=0)
     missed: Mapped[int] = mapped_column(Integer, default=0)
     # The documents are loaded only when read: lists, trends and access checks never parse them.
-    conversation: Mapped[dict[str, Any]] = mapped_column(deferred=True)
-    analysis: Mapped[dict[str, Any]] = mapped_column(deferred=True)
-    report: Mapped[dict[str, Any]] = mapped_column(deferred=True)
+    # Sealed with AES-GCM (`bedside.db.crypto`): they hold the words of the consultation.
+    conversation: Mapped[dict[str, Any]] = mapped_column(
+        EncryptedJSON("encounters.conversation"), deferred=True
+    )
+    analysis: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON("encounters.analysis"), deferred=True)
+    report: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON("encounters.report"), deferred=True)
 
 
 class EncounterShare(Base):

@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bedside.db.base import Base, utcnow
+from bedside.db.crypto import EncryptedJSON, EncryptedText
 
 __all__ = [
     "CareAssignment",
@@ -49,7 +50,7 @@ class CheckIn(Base):
     patient_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     instrument: Mapped[str] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(Integer)
-    answers: Mapped[dict[str, Any]]
+    answers: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON("checkins.answers"))
     total: Mapped[int | None] = mapped_column(Integer, default=None)
     band: Mapped[str | None] = mapped_column(String(32), default=None)
     positive: Mapped[bool | None] = mapped_column(Boolean, default=None)
@@ -68,7 +69,7 @@ class PatientMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText("patient_messages.text"))
     risk: Mapped[bool] = mapped_column(Boolean, default=False)
     categories: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -122,8 +123,8 @@ class PatientVoice(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    what_matters: Mapped[str] = mapped_column(Text, default="")
-    goals: Mapped[dict[str, Any]]
+    what_matters: Mapped[str] = mapped_column(EncryptedText("patient_voice.what_matters"), default="")
+    goals: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON("patient_voice.goals"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -140,7 +141,7 @@ class CarePlanRecord(Base):
     patient_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     revision: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))
-    document: Mapped[dict[str, Any]]
+    document: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON("care_plans.document"))
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)

@@ -14,6 +14,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bedside.db.base import Base, utcnow
+from bedside.db.crypto import EncryptedJSON
 
 __all__ = ["CohortAssignment", "TrainingAttempt"]
 
@@ -29,7 +30,7 @@ class TrainingAttempt(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     scenario_id: Mapped[str] = mapped_column(String(64))
     scenario_version: Mapped[int] = mapped_column(Integer)
-    state: Mapped[dict[str, Any]]
+    state: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON("training_attempts.state"))
     status: Mapped[str] = mapped_column(String(16), default="active")
     outcome: Mapped[str | None] = mapped_column(String(16), default=None)
     replies: Mapped[int] = mapped_column(Integer, default=0)

@@ -15,9 +15,11 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bedside.config import Settings, default_data_home
+from bedside.config import Settings, private_data_home
 from bedside.db import load_table_modules, make_engine, make_sessionmaker
 from bedside.errors import ConfigError
+from bedside.services import keys
+from bedside.services.file_modes import private_sqlite_file
 
 __all__ = ["Database", "alembic_config", "downgrade", "open_database", "pending_migrations", "resolve_secret_key", "upgrade"]
 
@@ -52,6 +54,7 @@ def upgrade(url: str, revision: str = "head", *, connection: Any = None) -> None
     from alembic import command
 
     load_table_modules()
+    private_sqlite_file(url)
     command.upgrade(alembic_config(url, connection=connection), revision)
 
 
@@ -68,6 +71,7 @@ def pending_migrations(url: str) -> bool:
     from alembic.script import ScriptDirectory
 
     heads = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+    private_sqlite_file(url)
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
@@ -91,8 +95,15 @@ class Database:
 
 
 def open_database(url: str | None = None, *, settings: Settings | None = None) -> Database:
-    """Open the database named by `url`, else by the settings (embedded SQLite by default)."""
-    url = url or (settings or Settings()).resolved_database_url()
+    """Open the database named by `url`, else by the settings (embedded SQLite by default).
+
+    Loads the data key (`bedside.services.keys`) first: a server database without one is a
+    ConfigError here, at start-up, rather than on the first transcript written.
+    """
+    settings = settings or Settings()
+    url = url or settings.resolved_database_url()
+    keys.install_for(url, settings)
+    private_sqlite_file(url)
     engine = make_engine(url)
     return Database(url=url, engine=engine, sessions=make_sessionmaker(engine))
 
@@ -110,8 +121,7 @@ def resolve_secret_key(settings: Settings) -> str:
         return settings.secret_key
     if settings.database_url and not settings.database_url.startswith("sqlite"):
         raise ConfigError("set BEDSIDE_SECRET_KEY (at least 32 random characters) for this database")
-    home = default_data_home()
-    home.mkdir(parents=True, exist_ok=True)
+    home = private_data_home()
     path = home / "secret_key"
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
