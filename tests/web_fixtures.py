@@ -337,6 +337,29 @@ def store_patient_records(world: World, marker: str, *, patient: str = "patient"
         return {table: row.id for table, row in rows.items()}
 
 
+def follow_job(client: Client, response: Any, *, timeout_s: float = 60.0) -> str:
+    """The report URL an upload's progress page turns into: polls the job until it is done.
+
+    A web upload answers 303 to `/encounters/jobs/<id>` at once; that page answers 303 to the
+    report once the analysis is stored. Fails if the job fails or takes longer than `timeout_s`.
+    """
+    import time
+
+    assert response.status_code == 303, response.text
+    location = str(response.headers["location"])
+    deadline = time.monotonic() + timeout_s
+    while location.startswith("/encounters/jobs/"):
+        page = client.get(location)
+        if page.status_code == 303:
+            location = str(page.headers["location"])
+            break
+        assert page.status_code == 200, page.text
+        assert "did not finish" not in page.text, page.text
+        assert time.monotonic() < deadline, f"the analysis job at {location} did not finish"
+        time.sleep(0.02)
+    return location
+
+
 __all__ = [
     "PASSWORD",
     "PRIMOCK",
@@ -346,6 +369,7 @@ __all__ = [
     "FakePipeline",
     "UserRole",
     "World",
+    "follow_job",
     "primock_pair",
     "store_encounter",
     "store_patient_records",

@@ -61,6 +61,36 @@ class Settings(BaseSettings):
         default=None, description="Optional OpenAI-compatible endpoint for rewrites; off if unset."
     )
     llm_model: str = "gpt-4o-mini"
+    parse_timeout_s: float = Field(
+        default=10.0, gt=0,
+        description="Wall-clock limit for reading one upload; a reader still busy after it is "
+        "killed and the upload refused with a 400.",
+    )
+    parse_workers: int = Field(default=2, ge=1, description="Worker processes that read uploads.")
+    analysis_workers: int = Field(
+        default=2, ge=1, description="Threads that analyse uploads (the models release the GIL)."
+    )
+    analysis_queue: int = Field(
+        default=32, ge=1,
+        description="Uploads that may wait for an analysis worker; more are refused with 503.",
+    )
+    request_timeout_s: float = Field(
+        default=30.0, gt=0,
+        description="Ordinary requests still unanswered after this many seconds get a 503.",
+    )
+    db_statement_timeout_s: float = Field(
+        default=30.0, gt=0, description="PostgreSQL statement_timeout for every connection."
+    )
+    db_lock_timeout_s: float = Field(
+        default=5.0, gt=0,
+        description="PostgreSQL lock_timeout, and SQLite's busy timeout: how long a statement "
+        "waits for a lock before the request answers 503 busy.",
+    )
+    db_idle_in_transaction_timeout_s: float = Field(
+        default=60.0, gt=0,
+        description="PostgreSQL idle_in_transaction_session_timeout: a forgotten transaction "
+        "cannot hold its locks for longer.",
+    )
     llm_api_key: str | None = None
 
     def resolved_database_url(self) -> str:

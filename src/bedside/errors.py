@@ -2,11 +2,13 @@
 
     BedsideError
      ├── FormatError        a transcript or data file could not be read (file, line, column, expected)
+     │    └── ReadTimeout   reading the file took longer than the wall-clock limit
      ├── ScoringError       a questionnaire answer is missing or out of range
      ├── ScenarioError      a training scenario is unsound (dead end, unreachable node, bad key)
      ├── ModelError         shipped model weights are missing, corrupt or the wrong version
      ├── ConfigError        a setting from the environment is invalid
      ├── SealedDataError    an encrypted value does not open (changed, or its key is not configured)
+     ├── Busy               the server or database cannot take this now; try again shortly
      ├── NotFound           a record does not exist (or is not visible to the caller)
      └── PermissionDenied   the caller's role or ownership does not allow the action
 
@@ -18,11 +20,13 @@ from __future__ import annotations
 
 __all__ = [
     "BedsideError",
+    "Busy",
     "ConfigError",
     "FormatError",
     "ModelError",
     "NotFound",
     "PermissionDenied",
+    "ReadTimeout",
     "ScenarioError",
     "ScoringError",
     "SealedDataError",
@@ -57,6 +61,14 @@ class FormatError(BedsideError):
             if self.column is not None:
                 where += f":{self.column}"
         return f"{where}: {self.message}"
+
+
+class ReadTimeout(FormatError):
+    """Reading an upload took longer than `BEDSIDE_PARSE_TIMEOUT_S`; the reader was stopped."""
+
+
+class Busy(BedsideError):
+    """A lock, a full queue or a slow answer: nothing was changed, and trying again may work."""
 
 
 class ScoringError(BedsideError):

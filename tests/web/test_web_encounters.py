@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from bedside.db.tables import AuditEvent, Encounter
 from bedside.services.encounters import MAX_UPLOAD_BYTES
-from web_fixtures import TRANSCRIPT, primock_pair, store_encounter
+from web_fixtures import TRANSCRIPT, follow_job, primock_pair, store_encounter
 
 
 def _counts(world):
@@ -22,7 +22,7 @@ def test_a_primock57_pair_is_merged_into_one_encounter(client_for, world):
     clinician = client_for("clinician")
     response = clinician.upload(*primock_pair())
     assert response.status_code == 303
-    page = clinician.get(response.headers["location"])
+    page = clinician.get(follow_job(clinician, response))
     assert page.status_code == 200
     assert "day1_consultation01" in page.text
     with world.session() as session:
@@ -47,13 +47,18 @@ def test_a_bad_file_shows_the_readers_error_and_stores_nothing(client_for, world
 
 def test_an_analysis_failure_stores_nothing(client_for, world, pipeline, monkeypatch):
     def boom(conversation):
-        raise RuntimeError("model crashed")
+        raise RuntimeError("model crashed while reading 'worried about these headaches'")
 
     monkeypatch.setattr(pipeline, "analyse", boom)
     before = _counts(world)
     clinician = client_for("clinician")
-    with pytest.raises(RuntimeError):  # a 500 for the user; nothing stored
-        clinician.upload(("visit.txt", TRANSCRIPT))
+    response = clinician.upload(("visit.txt", TRANSCRIPT))
+    assert response.status_code == 303  # the job is queued; its page tells the outcome
+    with pytest.raises(AssertionError, match="did not finish"):
+        follow_job(clinician, response)
+    page = clinician.get(response.headers["location"])
+    assert "the analysis failed; nothing was stored" in page.text
+    assert "headaches" not in page.text  # the exception's text is not shown or kept
     assert _counts(world) == before
 
 
@@ -77,7 +82,7 @@ def test_report_shows_score_opportunities_and_transcript(client_for, world, pipe
 def test_views_uploads_and_exports_are_audited_with_address(client_for, world, pipeline):
     clinician = client_for("clinician")
     response = clinician.upload(("visit.txt", TRANSCRIPT))
-    encounter_id = int(response.headers["location"].rsplit("/", 1)[1])
+    encounter_id = int(follow_job(clinician, response).rsplit("/", 1)[1])
     clinician.get(f"/encounters/{encounter_id}")
     clinician.get(f"/encounters/{encounter_id}/report.html")
     client_for("learner").get(f"/encounters/{encounter_id}")
@@ -121,7 +126,7 @@ def test_no_transcript_text_reaches_the_logs(client_for, world, caplog):
     caplog.set_level(logging.DEBUG)
     clinician = client_for("clinician")
     response = clinician.upload(("visit.txt", TRANSCRIPT))
-    clinician.get(response.headers["location"])
+    clinician.get(follow_job(clinician, response))
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "headaches" not in logged
     assert "frightening" not in logged

@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bedside.config import Settings, private_data_home
 from bedside.db import load_table_modules, make_engine, make_sessionmaker
+from bedside.db.session import DatabaseTimeouts
 from bedside.errors import ConfigError
 from bedside.services import keys
 from bedside.services.file_modes import private_sqlite_file
 
-__all__ = ["Database", "alembic_config", "downgrade", "open_database", "pending_migrations", "resolve_secret_key", "upgrade"]
+__all__ = ["Database", "alembic_config", "database_timeouts", "downgrade", "open_database", "pending_migrations", "resolve_secret_key", "upgrade"]
 
 
 def _migrations_dir() -> Path:
@@ -94,6 +95,16 @@ class Database:
         self.engine.dispose()
 
 
+def database_timeouts(settings: Settings) -> DatabaseTimeouts:
+    """The statement, lock and idle limits every connection gets (BEDSIDE_DB_*_TIMEOUT_S)."""
+    return DatabaseTimeouts(
+        statement_s=settings.db_statement_timeout_s,
+        lock_s=settings.db_lock_timeout_s,
+        idle_in_transaction_s=settings.db_idle_in_transaction_timeout_s,
+        sqlite_busy_s=settings.db_lock_timeout_s,
+    )
+
+
 def open_database(url: str | None = None, *, settings: Settings | None = None) -> Database:
     """Open the database named by `url`, else by the settings (embedded SQLite by default).
 
@@ -104,7 +115,7 @@ def open_database(url: str | None = None, *, settings: Settings | None = None) -
     url = url or settings.resolved_database_url()
     keys.install_for(url, settings)
     private_sqlite_file(url)
-    engine = make_engine(url)
+    engine = make_engine(url, timeouts=database_timeouts(settings))
     return Database(url=url, engine=engine, sessions=make_sessionmaker(engine))
 
 

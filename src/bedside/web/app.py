@@ -29,7 +29,9 @@ from bedside.errors import BedsideError, FormatError, NotFound, PermissionDenied
 from bedside.services.database import Database, open_database, resolve_secret_key
 from bedside.services.encounters import MAX_UPLOAD_BYTES, DefaultPipeline, Pipeline
 from bedside.web import templating
+from bedside.web.busy import add_busy_handlers
 from bedside.web.deps import NotSignedIn
+from bedside.web.lifespan import job_runner, lifespan
 from bedside.web.middleware import (
     CSP,
     SESSION_COOKIE,
@@ -40,6 +42,7 @@ from bedside.web.middleware import (
 )
 from bedside.web.routes import route_modules
 from bedside.web.throttle import make_throttle
+from bedside.web.timeouts import RequestTimeoutMiddleware
 
 __all__ = ["create_app"]
 
@@ -75,13 +78,16 @@ def create_app(
         "authenticate with `Authorization: Bearer <token>` (make a token on the Account page).",
         docs_url=None,  # served below from vendored files: no CDN
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.db = database or open_database(settings=settings)
     app.state.pipeline = pipeline or DefaultPipeline()
+    app.state.jobs = job_runner(settings, app.state.db, app.state.pipeline)
     app.state.login_throttle = make_throttle(settings.redis_url)
     app.state.cookie_secure = cookie_secure
 
     key = secret_key or resolve_secret_key(settings)
+    app.add_middleware(RequestTimeoutMiddleware, seconds=settings.request_timeout_s)
     app.add_middleware(
         FormCSRFMiddleware,
         secret=key,
@@ -101,6 +107,7 @@ def create_app(
             item for item in getattr(module, "NAV", []) if item not in templating.NAV
         )
     _add_error_handlers(app)
+    add_busy_handlers(app)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> Response:

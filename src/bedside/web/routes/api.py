@@ -8,11 +8,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from pydantic import BaseModel
 
 from bedside.db.tables import Encounter, User
+from bedside.db.tables_jobs import JobStatus
 from bedside.services import access, encounters, insights
+from bedside.services.jobs import JobRunner, JobView
 from bedside.web.deps import CurrentUser, RecordId, SessionDep, client_ip, require_roles
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
@@ -67,6 +69,21 @@ class AggregateMonth(BaseModel):
     suppressed: bool
 
 
+class Job(BaseModel):
+    """An upload's analysis: `queued`, `running`, `done` (with its encounter) or `failed`."""
+
+    id: int
+    status: str
+    progress: int
+    error: str | None
+    encounter_id: int | None
+
+
+def _job(view: JobView) -> Job:
+    return Job(id=view.id, status=view.status.value, progress=view.progress, error=view.error,
+               encounter_id=view.encounter_id)
+
+
 def _summary(encounter: Encounter) -> EncounterSummary:
     return EncounterSummary(
         id=encounter.id, title=encounter.title, source_name=encounter.source_name,
@@ -100,9 +117,11 @@ def list_encounters(
 
 @router.post(
     "/encounters", status_code=201,
-    responses={**ERRORS, 400: {"description": "A file could not be read (file:line: what)"}},
+    responses={**ERRORS, 400: {"description": "A file could not be read (file:line: what)"},
+               500: {"description": "The analysis failed; nothing was stored"},
+               503: {"description": "The server or database is busy; try again"}},
 )
-async def create_encounter(
+def create_encounter(
     request: Request,
     session: SessionDep,
     user: Annotated[User, Depends(require_roles(*access.UPLOAD_ROLES))],
@@ -110,13 +129,27 @@ async def create_encounter(
     title: Annotated[str, Form(max_length=200)] = "",
     patient_email: Annotated[str, Form(max_length=320)] = "",
 ) -> EncounterSummary:
-    """Upload and analyse one consultation (several files are merged onto one timeline)."""
-    uploads = [encounters.Upload(name=f.filename or "upload", data=await f.read()) for f in files]
-    encounter = encounters.upload(
-        session, user, uploads, pipeline=request.app.state.pipeline, title=title,
-        patient_email=patient_email, ip=client_ip(request),
+    """Upload and analyse one consultation (several files are merged onto one timeline).
+
+    The answer waits for the analysis, which runs in the same bounded worker pool as web uploads.
+    """
+    runner: JobRunner = request.app.state.jobs
+    uploads = [encounters.Upload(name=f.filename or "upload", data=f.file.read()) for f in files]
+    _, future = runner.submit(
+        session, user, uploads, title=title, patient_email=patient_email, ip=client_ip(request)
     )
+    job = future.result()
+    encounter = session.get(Encounter, job.encounter_id) if job.encounter_id else None
+    if job.status is not JobStatus.DONE or encounter is None:
+        raise HTTPException(status_code=500, detail=job.error or "the analysis failed")
     return _summary(encounter)
+
+
+@router.get("/jobs/{job_id}", responses={**ERRORS, 404: {"description": "Not found"}})
+def get_job(request: Request, session: SessionDep, user: CurrentUser, job_id: RecordId) -> Job:
+    """One of your uploads' analysis jobs (the web upload's progress page polls the same)."""
+    runner: JobRunner = request.app.state.jobs
+    return _job(runner.status(session, user, job_id))
 
 
 @router.get("/encounters/{encounter_id}", responses={**ERRORS, 404: {"description": "Not found"}})

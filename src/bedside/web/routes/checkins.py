@@ -24,6 +24,7 @@ from bedside.instruments import (
 from bedside.services import careplans, checkins
 from bedside.web.charts import line_chart
 from bedside.web.deps import CurrentUser, RecordId, SessionDep, client_ip, require_roles
+from bedside.web.forms import PostedForm
 from bedside.web.templating import render, templates
 
 router = APIRouter()
@@ -101,12 +102,13 @@ def checkin_form(request: Request, user: Patient, instrument_id: str) -> Any:
 
 
 @router.post("/checkins/new/{instrument_id}", include_in_schema=False)
-async def submit(request: Request, session: SessionDep, user: Patient, instrument_id: str) -> Any:
+def submit(
+    request: Request, session: SessionDep, user: Patient, instrument_id: str, form: PostedForm
+) -> Any:
     """Score and store; a safety flag shows crisis resources on this very response."""
     if instrument_id not in checkins.CHECKIN_INSTRUMENTS:
         raise NotFound("no such questionnaire")
     instrument = get_instrument(instrument_id)
-    form = await request.form()
     answers: list[int | None] = []
     try:
         for number in range(1, len(instrument.items) + 1):
@@ -137,10 +139,9 @@ def social_form(request: Request, user: Patient) -> Any:
 
 
 @router.post("/checkins/social", include_in_schema=False)
-async def social_submit(request: Request, session: SessionDep, user: Patient) -> Any:
+def social_submit(request: Request, session: SessionDep, user: Patient, form: PostedForm) -> Any:
     """Screen social needs; a positive interpersonal-safety screen escalates like a safety flag."""
     tool = get_social_needs_tool()
-    form = await request.form()
     answers: dict[str, str | list[str]] = {}
     for item in tool.items:
         chosen = [str(value) for value in form.getlist(item.id) if str(value)]
@@ -181,9 +182,8 @@ def message(
 
 
 @router.post("/checkins/voice", include_in_schema=False)
-async def voice(request: Request, session: SessionDep, user: Patient) -> Any:
+def voice(request: Request, session: SessionDep, user: Patient, form: PostedForm) -> Any:
     """What matters to you, and your goals (one per line)."""
-    form = await request.form()
     goals = str(form.get("goals", "")).splitlines()
     checkins.save_voice(
         session, user, str(form.get("what_matters", "")), goals, ip=client_ip(request)
@@ -282,9 +282,10 @@ def plan_draft(request: Request, session: SessionDep, user: Clinician, patient_i
 
 
 @router.post("/care/patients/{patient_id}/plan/edit", include_in_schema=False)
-async def plan_edit(request: Request, session: SessionDep, user: Clinician, patient_id: RecordId) -> Any:
+def plan_edit(
+    request: Request, session: SessionDep, user: Clinician, patient_id: RecordId, form: PostedForm
+) -> Any:
     """Save the clinician's edits (goals and actions one per line)."""
-    form = await request.form()
     careplans.edit_plan(
         session,
         user,

@@ -1,4 +1,8 @@
-"""Encounter pages: list, upload, report, share, and exports (HTML report, analysis JSON)."""
+"""Encounter pages: list, upload, report, share, and exports (HTML report, analysis JSON).
+
+An upload answers at once: the file is read (under its time limit) and the analysis queued as a
+job; the progress page polls the job with htmx and turns into the report when it is done.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from markupsafe import Markup
 from bedside.db.tables import Encounter, User
 from bedside.errors import FormatError, PermissionDenied
 from bedside.services import access, encounters
+from bedside.services.jobs import JobRunner, JobView
 from bedside.web.deps import CurrentUser, RecordId, SessionDep, client_ip, require_roles
 from bedside.web.templating import render, templates
 
@@ -74,8 +79,13 @@ def upload_form(request: Request, user: Uploader) -> Any:
     return render(request, "encounters/new.html", {"error": None, "limit": encounters.MAX_UPLOAD_BYTES})
 
 
+def _jobs(request: Request) -> JobRunner:
+    runner: JobRunner = request.app.state.jobs
+    return runner
+
+
 @router.post("/encounters")
-async def upload(
+def upload(
     request: Request,
     session: SessionDep,
     user: Uploader,
@@ -83,12 +93,11 @@ async def upload(
     title: Annotated[str, Form(max_length=200)] = "",
     patient_email: Annotated[str, Form(max_length=320)] = "",
 ) -> Any:
-    """Read, analyse and store the upload; a reader's error is shown on the form, nothing stored."""
-    uploads = [encounters.Upload(name=f.filename or "upload", data=await f.read()) for f in files]
+    """Read the upload and queue its analysis; a reader's error is shown on the form at once."""
+    uploads = [encounters.Upload(name=f.filename or "upload", data=f.file.read()) for f in files]
     try:
-        encounter = encounters.upload(
-            session, user, uploads, pipeline=request.app.state.pipeline, title=title,
-            patient_email=patient_email, ip=client_ip(request),
+        job, _ = _jobs(request).submit(
+            session, user, uploads, title=title, patient_email=patient_email, ip=client_ip(request)
         )
     except (FormatError, PermissionDenied) as error:
         session.rollback()
@@ -98,7 +107,29 @@ async def upload(
              "patient_email": patient_email},
             status_code=400,
         )
-    return RedirectResponse(f"/encounters/{encounter.id}", status_code=303)
+    return RedirectResponse(f"/encounters/jobs/{job.id}", status_code=303)
+
+
+def _job_answer(request: Request, job: JobView, template: str) -> Any:
+    if job.encounter_id is not None and not request.headers.get("hx-request"):
+        return RedirectResponse(f"/encounters/{job.encounter_id}", status_code=303)
+    response = render(request, template, {"job": job})
+    if job.encounter_id is not None:
+        response.headers["hx-redirect"] = f"/encounters/{job.encounter_id}"
+    return response
+
+
+@router.get("/encounters/jobs/{job_id}")
+def job_page(request: Request, session: SessionDep, user: Uploader, job_id: RecordId) -> Any:
+    """The upload's progress; the report itself once the analysis is stored."""
+    return _job_answer(request, _jobs(request).status(session, user, job_id), "encounters/job.html")
+
+
+@router.get("/encounters/jobs/{job_id}/status")
+def job_status(request: Request, session: SessionDep, user: Uploader, job_id: RecordId) -> Any:
+    """The progress box htmx polls; when done, `HX-Redirect` takes the page to the report."""
+    job = _jobs(request).status(session, user, job_id)
+    return _job_answer(request, job, "_fragments/job_status.html")
 
 
 @router.get("/encounters/{encounter_id}")

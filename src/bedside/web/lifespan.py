@@ -1,0 +1,52 @@
+"""What the app starts and stops with itself: the analysis workers and the reader processes.
+
+At start-up, jobs left unfinished by a server that is gone are marked failed with a message
+(nothing silently lost); at shutdown, queued jobs are failed the same way and running ones
+finish. The reader pool is shared by every app in the process and stopped at exit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from bedside.config import Settings
+from bedside.services import jobs
+from bedside.services.database import Database
+from bedside.services.encounters import Pipeline
+from bedside.services.parsing import shared_pool
+
+__all__ = ["job_runner", "lifespan"]
+
+log = logging.getLogger(__name__)
+
+
+def job_runner(settings: Settings, database: Database, pipeline: Pipeline) -> jobs.JobRunner:
+    """The app's analysis workers, reading uploads in the shared reader processes."""
+    return jobs.JobRunner(
+        database.sessions,
+        pipeline,
+        parser=shared_pool(settings.parse_workers),
+        parse_timeout_s=settings.parse_timeout_s,
+        workers=settings.analysis_workers,
+        max_queued=settings.analysis_queue,
+    )
+
+
+def _recover(database: Database) -> int:
+    with database.sessions() as session:
+        return jobs.recover(session)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Recover interrupted jobs before serving; stop the workers after."""
+    await run_in_threadpool(_recover, app.state.db)
+    try:
+        yield
+    finally:
+        await run_in_threadpool(app.state.jobs.shutdown)
