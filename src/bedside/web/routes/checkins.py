@@ -320,6 +320,13 @@ def fhir_download(request: Request, session: SessionDep, user: Clinician, patien
     "/api/v1/patients/{patient_id}/fhir",
     tags=["fhir"],
     summary="FHIR R4 Bundle of a patient's check-ins and care plan",
+    response_class=JSONResponse,
+    responses={
+        200: {"content": {"application/fhir+json": {"schema": {"type": "object"}}},
+              "description": "A FHIR R4 Bundle (type collection)"},
+        401: {"description": "No or invalid bearer token"},
+        404: {"description": "No such patient, or not one you may see"},
+    },
 )
 def fhir_api(
     request: Request, session: SessionDep, user: CurrentUser, patient_id: RecordId
