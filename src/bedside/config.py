@@ -41,6 +41,18 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; None means a SQLite file in the data home."
     )
+    migration_database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the table owner, for `bedside db upgrade`; None means "
+        "BEDSIDE_DATABASE_URL. In production BEDSIDE_DATABASE_URL names a login role that is a "
+        "member of the application role, which cannot alter or truncate the audit trail.",
+    )
+    database_app_role: str = Field(
+        default="bedside_app",
+        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+        description="PostgreSQL role the migrations grant the application's privileges to "
+        "(INSERT and SELECT only on audit_events and safety_flags).",
+    )
     secret_key: str | None = Field(default=None, description="Signs session cookies.")
     data_key: str | None = Field(
         default=None,
@@ -103,4 +115,8 @@ class Settings(BaseSettings):
 
 def get_settings() -> Settings:
     """Read the settings afresh from the environment."""
+    def resolved_migration_url(self) -> str:
+        """The URL migrations run as: the owner's when set, else the application's."""
+        return self.migration_database_url or self.resolved_database_url()
+
     return Settings()

@@ -8,6 +8,7 @@
      ├── ModelError         shipped model weights are missing, corrupt or the wrong version
      ├── ConfigError        a setting from the environment is invalid
      ├── SealedDataError    an encrypted value does not open (changed, or its key is not configured)
+     ├── AuditChainError    the audit trail's hash chain is broken, or an export does not continue it
      ├── Busy               the server or database cannot take this now; try again shortly
      ├── NotFound           a record does not exist (or is not visible to the caller)
      └── PermissionDenied   the caller's role or ownership does not allow the action
@@ -19,6 +20,7 @@ them to HTTP status codes in one exception handler.
 from __future__ import annotations
 
 __all__ = [
+    "AuditChainError",
     "BedsideError",
     "Busy",
     "ConfigError",
@@ -90,6 +92,10 @@ class ConfigError(BedsideError):
 class SealedDataError(BedsideError):
     """An encrypted column value failed to open: changed since it was written, or sealed with a
     data key that is not configured (see `bedside.db.crypto`)."""
+
+
+class AuditChainError(BedsideError):
+    """The audit trail's hash chain is broken, or an export file does not continue it."""
 
 
 class NotFound(BedsideError):

@@ -8,7 +8,9 @@ import typer
 
 from bedside import __version__
 from bedside.cli import analyze, convert, data, demo, fhir, models, scenarios, score, web
+from bedside.cli import audit as audit_commands
 from bedside.errors import BedsideError
+from bedside.logsafe import install_log_redaction
 
 app = typer.Typer(
     name="bedside",
@@ -20,6 +22,7 @@ app = typer.Typer(
 
 for area in (analyze, convert, score, fhir, scenarios, models, web, demo, data):
     area.register(app)
+audit_commands.register(app)
 
 
 def _version(value: bool) -> None:
@@ -39,6 +42,7 @@ def _root(
 
 def main() -> None:
     """Entry point: a bedside error is one line on stderr and exit status 2, never a traceback."""
+    install_log_redaction()
     try:
         app()
     except BedsideError as error:

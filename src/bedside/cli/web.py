@@ -21,7 +21,7 @@ def db_upgrade(
     """Create or migrate the database named by BEDSIDE_DATABASE_URL (default: a SQLite file)."""
     from bedside.services.database import upgrade
 
-    url = Settings().resolved_database_url()
+    url = Settings().resolved_migration_url()  # the table owner
     upgrade(url, revision)
     typer.echo(f"database at {_safe(url)} is at revision {revision}")
 
@@ -33,7 +33,7 @@ def db_downgrade(
     """Undo migrations down to REVISION."""
     from bedside.services.database import downgrade
 
-    url = Settings().resolved_database_url()
+    url = Settings().resolved_migration_url()  # the table owner
     downgrade(url, revision)
     typer.echo(f"database at {_safe(url)} is at revision {revision}")
 

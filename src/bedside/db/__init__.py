@@ -4,6 +4,7 @@ Other areas add their own tables as modules of this package on `bedside.db.base.
 `load_table_modules()` imports them all for Alembic and tests.
 """
 
+from bedside.db import audit_chain as _audit_chain  # noqa: F401 - hashes audit rows on flush
 from bedside.db.base import Base, metadata, utcnow
 from bedside.db.session import load_table_modules, make_engine, make_sessionmaker
 from bedside.db.tables import UserRole

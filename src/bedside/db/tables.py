@@ -170,10 +170,14 @@ class EncounterShare(Base):
 
 
 class AuditEvent(Base):
-    """Who did what to which record, when and from where. Append-only.
+    """Who did what to which record, when and from where. Append-only and hash-chained.
 
-    The migration adds database triggers that refuse UPDATE and DELETE on this table, so that
-    not even a bug in bedside can rewrite history. `detail` never holds transcript text.
+    The migrations add database triggers that refuse UPDATE and DELETE on this table and, on
+    PostgreSQL, an application role that may only INSERT and SELECT it. Each row stores the
+    SHA-256 of the previous row's hash and its own canonical form (`bedside.db.audit_chain`), so
+    `bedside audit verify` finds a row changed or removed behind the database's back.
+    `organisation_id` scopes the trail per tenant (no foreign key: the trail outlives an erased
+    organisation). `detail` never holds transcript text.
     """
 
     __tablename__ = "audit_events"
@@ -185,5 +189,9 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(64), index=True)
     subject_type: Mapped[str] = mapped_column(String(64))
     subject_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    organisation_id: Mapped[int | None] = mapped_column(Integer, index=True, default=None)
     ip: Mapped[str | None] = mapped_column(String(64), default=None)
     detail: Mapped[str | None] = mapped_column(Text, default=None)
+    actor_role: Mapped[str | None] = mapped_column(String(20), default=None)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64))

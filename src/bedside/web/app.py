@@ -27,6 +27,7 @@ from bedside import __version__
 from bedside.config import Settings
 from bedside.errors import BedsideError, FormatError, NotFound, PermissionDenied
 from bedside.services.database import Database, open_database, resolve_secret_key
+from bedside.logsafe import install_log_redaction
 from bedside.services.encounters import MAX_UPLOAD_BYTES, DefaultPipeline, Pipeline
 from bedside.web import templating
 from bedside.web.busy import add_busy_handlers
@@ -71,6 +72,7 @@ def create_app(
             forward the scheme); over HTTPS they are Secure anyway.
     """
     settings = settings or Settings()
+    install_log_redaction()  # no health data in any log line, whoever logs it
     app = FastAPI(
         title="bedside",
         version=__version__,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -9,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from bedside.db.tables import UserRole
 from bedside.errors import PermissionDenied
-from bedside.services import accounts, audit
+from bedside.services import accounts, audit, lifecycle
 from bedside.web.deps import AdminUser, RecordId, SessionDep, client_ip
 from bedside.web.templating import render
 
@@ -92,14 +93,60 @@ def set_active(
     return RedirectResponse("/admin/users", status_code=303)
 
 
+@router.post("/patients/{patient_id}/export")
+def export_patient(
+    request: Request,
+    session: SessionDep,
+    admin: AdminUser,
+    patient_id: RecordId,
+    reason: Annotated[str, Form(max_length=500)],
+) -> Response:
+    """Download a patient's complete record as JSON (right of access; audited with the reason)."""
+    document = lifecycle.export_patient(
+        session, admin, patient_id, reason=reason, ip=client_ip(request)
+    ).to_json()
+    return Response(
+        json.dumps(document, ensure_ascii=False, indent=2),
+        media_type="application/json",
+        headers={
+            "content-disposition": f'attachment; filename="bedside-patient-{patient_id}.json"',
+            "cache-control": "no-store",
+        },
+    )
+
+
+@router.post("/patients/{patient_id}/erase")
+def erase_patient(
+    request: Request,
+    session: SessionDep,
+    admin: AdminUser,
+    patient_id: RecordId,
+    reason: Annotated[str, Form(max_length=500)],
+    confirm: Annotated[str, Form(max_length=20)] = "",
+) -> Any:
+    """Erase a patient's content and disable the account; `confirm` must read ERASE."""
+    if confirm.strip() != "ERASE":
+        return _users_page(
+            request, session, admin, status_code=400,
+            error="Erasure cannot be undone: type ERASE in the confirmation box.",
+        )
+    report = lifecycle.erase_patient(session, admin, patient_id, reason=reason, ip=client_ip(request))
+    return _users_page(
+        request, session, admin,
+        message=f"Patient {report.patient_id} erased; {report.flags_kept} safety flags kept "
+        "without free text.",
+    )
+
+
 @router.get("/audit")
 def audit_log(
     request: Request, session: SessionDep, admin: AdminUser, page: int = 1, action: str = ""
 ) -> Any:
-    """The audit trail, newest first, filterable by action."""
+    """The organisation's audit trail, newest first, filterable by action (no clinical content)."""
     page = max(1, min(page, 100_000))
     events = audit.events(
-        session, offset=(page - 1) * AUDIT_PAGE, limit=AUDIT_PAGE + 1, action=action or None
+        session, admin.organisation_id, offset=(page - 1) * AUDIT_PAGE, limit=AUDIT_PAGE + 1,
+        action=action or None,
     )
     audit.record(session, admin, "audit.view", "audit_events", ip=client_ip(request))
     session.commit()
@@ -112,11 +159,11 @@ def audit_log(
 
 @router.get("/audit.csv")
 def audit_export(request: Request, session: SessionDep, admin: AdminUser) -> Response:
-    """Download the whole audit trail as CSV (the export itself is audited first)."""
+    """Download the organisation's audit trail as CSV (the export itself is audited first)."""
     audit.record(session, admin, "audit.export", "audit_events", ip=client_ip(request))
     session.commit()
     return Response(
-        audit.export_csv(session),
+        audit.export_csv(session, admin.organisation_id),
         media_type="text/csv",
         headers={"content-disposition": 'attachment; filename="bedside-audit.csv"'},
     )
