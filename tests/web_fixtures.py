@@ -264,7 +264,10 @@ def primock_pair(stem: str = "day1_consultation01") -> list[tuple[str, bytes]]:
 
 
 def store_encounter(world: World, owner: str, pipeline: FakePipeline, *, patient: str | None = None) -> int:
-    """Upload the small transcript as `owner` through the service; returns the encounter id."""
+    """Upload the small transcript as `owner` through the service; returns the encounter id.
+
+    Linking a patient needs the owner on the patient's care team, so an admin grants it first.
+    """
     from bedside.services import encounters
 
     with world.session() as session:
@@ -291,6 +294,8 @@ def _next_revision(world: World, patient_id: int) -> int:
 def store_patient_records(world: World, marker: str, *, patient: str = "patient") -> dict[str, int]:
     """One row in every table that holds a patient's words, each carrying `marker`.
 
+    if patient:
+        grant_care(world, patient, owner)
     For the data-at-rest and lifecycle tests: the marker must never appear in the raw database,
     and must appear in the patient's export. Returns the new row ids by table name.
     """
@@ -361,6 +366,17 @@ def follow_job(client: Client, response: Any, *, timeout_s: float = 60.0) -> str
 
 
 __all__ = [
+def grant_care(world: World, patient: str, clinician: str, *, by: str = "admin") -> None:
+    """`by` (an admin, or a clinician on the team) adds `clinician` to `patient`'s care team."""
+    from bedside.services import grants
+
+    with world.session() as session:
+        granter = session.get(User, world.users[by].id)
+        grants.grant_care(
+            session, granter, world.users[patient].id, f"{clinician}@test.example", consent=True
+        )
+
+
     "PASSWORD",
     "PRIMOCK",
     "ROLES",
@@ -374,3 +390,4 @@ __all__ = [
     "store_encounter",
     "store_patient_records",
 ]
+    "grant_care",

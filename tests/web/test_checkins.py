@@ -12,6 +12,7 @@ from bedside.db.tables import AuditEvent, User
 from bedside.db.tables_care import CareAssignment, CareTask, CheckIn, SafetyFlag
 from bedside.fhir import validate_bundle
 from bedside.services import checkins
+from web_fixtures import grant_care
 
 PHQ9_ITEM9_POSITIVE = {f"item{n}": "0" for n in range(1, 9)} | {"item9": "2"}
 
@@ -124,6 +125,7 @@ def test_item9_zero_creates_no_task_and_is_not_called_no_risk(world, client_for)
     answers = {f"item{n}": "3" for n in range(1, 9)} | {"item9": "0"}
     submit(client_for("patient"), "phq9", answers)
     assert rows(world, SafetyFlag) == [] and rows(world, CareTask) == []
+    grant_care(world, "patient", "clinician")
     patient_id = world.users["patient"].id
     page = client_for("clinician").get(f"/care/patients/{patient_id}")
     assert "does not rule out risk" in page.text and "no risk" not in page.text.lower()
@@ -170,7 +172,7 @@ def test_distress_from_the_emotion_model_gives_a_routine_task(world, client_for,
 
 def test_tasks_go_to_the_responsible_clinician(world, client_for):
     other = client_for("other")
-    assert other.post("/care/patients", data={"email": "patient@test.example"}).status_code == 303
+    grant_care(world, "patient", "other")
     submit(client_for("patient"), "phq9", PHQ9_ITEM9_POSITIVE)
     (task,) = rows(world, CareTask)
     assert task.assignee_id == world.users["other"].id
@@ -202,6 +204,7 @@ def test_roles_are_kept_apart(client_for, world):
 
 
 def test_care_plan_draft_edit_sign_then_the_patient_reads_it(world, client_for):
+    grant_care(world, "patient", "clinician")
     patient = client_for("patient")
     patient.post(
         "/checkins/voice",
@@ -272,15 +275,14 @@ def test_the_checkin_form_is_phone_ready(client_for):
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
 
 
-def test_assigning_requires_a_patient_of_the_same_organisation(client_for, world):
+def test_a_clinician_cannot_assign_a_patient_to_themselves(client_for, world):
+    """Issue 11, finding 5: `POST /care/patients` used to hand any patient to the caller."""
     clinician = client_for("clinician")
-    assert (
-        clinician.post("/care/patients", data={"email": "learner@test.example"}).status_code == 404
-    )
-    assert (
-        clinician.post("/care/patients", data={"email": "patient@test.example"}).status_code == 303
-    )
-    assert len(rows(world, CareAssignment)) == 1
+    for email in ("learner@test.example", "patient@test.example"):
+        refused = clinician.post("/care/patients", data={"email": email})
+        assert refused.status_code == 403 and "cannot add a patient to your own care" in refused.text
+    assert rows(world, CareAssignment) == []
+    assert actions(world).count("access.denied") == 2
     with world.session() as session:
         assert session.get(User, world.users["patient"].id) is not None
 

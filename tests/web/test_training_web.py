@@ -143,7 +143,13 @@ def test_educator_runs_a_cohort_and_exports_its_progress(training_app, client_fo
     )
     assert educator.post(f"{cohort_url}/assign", data={"scenario_id": "nope"}).status_code == 404
 
+    # the educator's "add" is an invitation: nothing is shared until the learner accepts it
+    assert "Learner" not in educator.get(f"{cohort_url}/progress.csv").text
     learner = client_for("learner")
+    home = learner.get("/training").text
+    assert "assigned</span>" not in home and "invites you to the cohort" in home
+    invitation = re.search(r"/training/invitations/(\d+)/accept", home).group(1)
+    assert learner.post(f"/training/invitations/{invitation}/accept").status_code == 303
     assert "assigned</span>" in learner.get("/training").text
     play_grief(learner)
 
@@ -173,7 +179,8 @@ def test_educator_runs_a_cohort_and_exports_its_progress(training_app, client_fo
         actions = set(session.scalars(select(AuditEvent.action)))
     assert {
         "cohort.create",
-        "cohort.add_member",
+        "cohort.invite",
+        "cohort.accept",
         "cohort.assign",
         "cohort.export",
         "training.start",

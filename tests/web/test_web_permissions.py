@@ -11,8 +11,11 @@ import importlib
 
 import pytest
 from fastapi.routing import APIRoute
+from sqlalchemy import select
 
-from bedside.services import accounts
+from bedside.db.tables import Cohort
+from bedside.db.tables_access import CohortInvitation
+from bedside.services import accounts, cohort_membership
 from bedside.web.routes import ROUTE_MODULES
 from web_fixtures import ROLES, TRANSCRIPT, Client, store_encounter
 
@@ -60,6 +63,22 @@ API = [
     ("GET", "/api/v1/me", None, expect(200, anon=401)),
     ("GET", "/api/v1/encounters", None, expect(200, anon=401, admin=403, researcher=403)),
     ("POST", "/api/v1/encounters", "upload", expect(403, anon=401, clinician=201, learner=201, educator=201)),
+    # access grants (issue 11, finding 5): only an admin or a clinician on the patient's team
+    ("POST", "/care/patients/{patient_id}/team", "team", expect(403, admin=303, clinician=303)),
+    ("POST", "/care/patients/{patient_id}/team/{clinician_id}/remove", None,
+     expect(403, admin=303, clinician=303, patient=404)),
+    ("GET", "/care/break-glass", None, expect(403, clinician=200, other=200)),
+    ("POST", "/care/break-glass", "break_glass", expect(403, clinician=303, other=303)),
+    ("POST", "/care/break-glass/{grant_id}/end", None, expect(403, clinician=404, other=404)),
+    ("POST", "/training/invitations/{invitation_id}/accept", None,
+     expect(403, learner=303, clinician=404, other=404)),
+    ("POST", "/training/invitations/{invitation_id}/decline", None,
+     expect(403, learner=404, clinician=404, other=404)),
+    ("POST", "/training/cohorts/{cohort_id}/members/{user_id}/remove", None,
+     expect(404, educator=303, admin=303, clinician=303)),
+    ("GET", "/admin/access", None, expect(403, admin=200)),
+    ("POST", "/admin/access/break-glass/{grant_id}/reviewed", None, expect(403, admin=404)),
+    ("POST", "/admin/cohorts/{cohort_id}/members", "member", expect(403, admin=303)),
     ("GET", "/api/v1/encounters/{E}", None, expect(404, anon=401, clinician=200, educator=200, patient=200)),
     ("GET", "/api/v1/encounters/{E}/analysis", None,
      expect(404, anon=401, clinician=200, educator=200, patient=200)),
@@ -83,6 +102,10 @@ def _fill(template, ids):
 
 
 @pytest.fixture
+    "team": {"data": {"email": "other@test.example", "consent": "true"}},
+    "break_glass": {"data": {"email": "patient@test.example",
+                             "justification": "Called the ward in crisis; the care team is away"}},
+    "member": {"data": {"email": "learner@test.example"}},
 def setting(app, world, pipeline):
     ids = {name: user.id for name, user in world.users.items()}
     ids["E"] = store_encounter(world, "clinician", pipeline, patient="patient")
@@ -95,6 +118,14 @@ def _check(client: Client, method: str, path: str, kind: str | None, expected: i
     response = client.get(path) if method == "GET" else client.post(path, **options)
     assert response.status_code == expected, f"{role} {method} {path}: {response.status_code}"
     if expected == 303 and role == ANON:
+    with world.session() as session:
+        cohort = session.scalars(select(Cohort)).one()
+        educator = session.get(type(world.users["educator"]), world.users["educator"].id)
+        cohort_membership.invite(session, educator, cohort.id, "learner@test.example")
+        invitation = session.scalars(select(CohortInvitation)).one()
+        ids |= {"cohort_id": cohort.id, "invitation_id": invitation.id}
+    ids |= {"patient_id": ids["patient"], "clinician_id": ids["other"], "user_id": ids["clinician"],
+            "grant_id": 999_999}
         assert response.headers["location"].startswith("/login?next=")
 
 

@@ -28,15 +28,20 @@ __all__ = [
 
 
 class CareAssignment(Base):
-    """The clinician responsible for a patient (who gets the patient's urgent tasks)."""
+    """One clinician on a patient's care team (a row per clinician; revoking deletes it).
+
+    `granted_by_id` is the admin or team clinician who added them (`bedside.services.grants`);
+    None marks a relationship made before grants were checked, for admins to review.
+    """
 
     __tablename__ = "care_assignments"
 
     patient_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    clinician_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    clinician_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
 
 
 class CheckIn(Base):

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bedside.db.tables import Cohort, CohortMember, Encounter, Organisation, User, UserRole
 from bedside.errors import BedsideError
-from bedside.services import audit, encounters
+from bedside.services import audit, encounters, grants
 from bedside.services.passwords import hash_password
 
 __all__ = ["DEMO_ORGANISATION", "DemoLogin", "sample_dir", "seed"]
@@ -96,6 +96,12 @@ def seed(
             session.add(CohortMember(cohort_id=cohort.id, user_id=users[role].id))
     audit.record(session, None, "demo.seed", f"organisation:{organisation.id}")
     session.commit()
+    # The demo admin puts the clinician on the patient's care team (the consultation below is
+    # linked to the patient, which needs it).
+    grants.grant_care(
+        session, users[UserRole.ADMIN], users[UserRole.PATIENT].id, users[UserRole.CLINICIAN].email,
+        consent=True,
+    )
 
     problems: list[str] = []
     has_encounters = session.scalar(

@@ -51,7 +51,9 @@ def trends(
     session: Session, viewer: User, subject_id: int | None = None, *, ip: str | None = None
 ) -> tuple[User, list[TrendPoint]]:
     """A clinician's encounters over time (oldest first); audited as `trends.view`."""
-    subject = viewer if subject_id is None else repos.get_user(session, subject_id)
+    subject = viewer if subject_id is None else repos.organisation_user(
+        session, subject_id, organisation_id=viewer.organisation_id
+    )
     if subject is None:
         raise NotFound(f"no account {subject_id}")
     if not access.can_see_trends_of(session, viewer, subject):
@@ -119,8 +121,10 @@ def team(session: Session, educator: User, *, ip: str | None = None) -> list[Tea
     if educator.user_role is not access.UserRole.EDUCATOR:
         raise PermissionDenied("only an educator follows a team")
     cohorts = []
-    for cohort in repos.cohorts_of_educator(session, educator.id):
-        members = repos.members_of_cohort(session, cohort.id)
+    for cohort in repos.cohorts_of_educator(session, educator):
+        members = repos.members_of_cohort(
+            session, cohort.id, organisation_id=educator.organisation_id
+        )
         by_owner: dict[int, list[Encounter]] = defaultdict(list)
         if members:
             for encounter in session.scalars(

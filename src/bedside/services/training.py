@@ -31,7 +31,7 @@ from bedside.db.tables_training import CohortAssignment, TrainingAttempt
 from bedside.engine import analyse
 from bedside.errors import ModelError, NotFound, PermissionDenied, ScenarioError
 from bedside.model import AnalysisReport, Conversation, Role, Speaker, Turn, TurnLabeller
-from bedside.services import audit
+from bedside.services import audit, cohort_membership
 from bedside.simulator import (
     SKILLS,
     Attempt,
@@ -418,7 +418,7 @@ def get_attempt(session: Session, user: User, attempt_id: int) -> TrainingAttemp
         NotFound: no such attempt, or the caller may not know it exists.
     """
     record = session.get(TrainingAttempt, attempt_id)
-    if record is None:
+    if record is None or record.organisation_id != user.organisation_id:
         raise NotFound("no such training attempt")
     if record.user_id == user.id:
         return record
@@ -576,25 +576,13 @@ def _own_cohort(session: Session, educator: User, cohort_id: int) -> Cohort:
 def add_cohort_member(
     session: Session, educator: User, cohort_id: int, email: str, *, ip: str | None = None
 ) -> User:
-    """Add a learner or clinician of the educator's organisation to a cohort, by e-mail."""
-    cohort = _own_cohort(session, educator, cohort_id)
-    member = session.scalar(select(User).where(User.email == email.strip().lower()))
-    if member is None or member.organisation_id != educator.organisation_id:
-        raise NotFound(f"no account {email.strip()!r} in your organisation")
-    if member.user_role not in MEMBER_ROLES:
-        raise PermissionDenied("only learner and clinician accounts can join a cohort")
-    if session.get(CohortMember, (cohort.id, member.id)) is None:
-        session.add(CohortMember(cohort_id=cohort.id, user_id=member.id))
-        audit.record(
-            session,
-            educator,
-            "cohort.add_member",
-            f"cohort:{cohort.id}",
-            ip=ip,
-            detail=f"user:{member.id}",
-        )
-        session.commit()
-    return member
+    """Invite a learner or clinician to the cohort, by e-mail; they join when they accept.
+
+    Membership lets the educator read the member's work, so the educator alone cannot make it
+    (issue 11, finding 5): see `bedside.services.cohort_membership`.
+    """
+    _own_cohort(session, educator, cohort_id)
+    return cohort_membership.invite(session, educator, cohort_id, email, ip=ip)
 
 
 def assign_scenario(

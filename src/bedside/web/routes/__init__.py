@@ -20,6 +20,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "bedside.web.routes.encounters",
     "bedside.web.routes.insights",
     "bedside.web.routes.admin",
+    "bedside.web.routes.grants",
     "bedside.web.routes.api",
 )
 

@@ -21,7 +21,7 @@ from bedside.instruments import (
     render_patient_plan,
     what_matters_prompts,
 )
-from bedside.services import careplans, checkins
+from bedside.services import careplans, checkins, grants
 from bedside.web.charts import line_chart
 from bedside.web.deps import CurrentUser, RecordId, SessionDep, client_ip, require_roles
 from bedside.web.forms import PostedForm
@@ -233,9 +233,12 @@ def assign(
     user: Clinician,
     email: Annotated[str, Form(max_length=320)],
 ) -> Any:
-    """Become the responsible clinician of a patient (they then get that patient's urgent tasks)."""
-    patient = checkins.assign_patient(session, user, email, ip=client_ip(request))
-    return RedirectResponse(f"/care/patients/{patient.id}", status_code=303)
+    """Refused (403): no clinician takes a patient on by themselves (issue 11, finding 5).
+
+    An admin (`/admin/access`) or a clinician on the patient's care team (the patient's page)
+    adds them; the refused attempt is audited.
+    """
+    grants.refuse_self_grant(session, user, ip=client_ip(request))
 
 
 @router.get("/care/patients/{patient_id}", include_in_schema=False)
@@ -256,6 +259,8 @@ def care_patient(request: Request, session: SessionDep, user: Clinician, patient
             "record": record,
             "plan": careplans.plan_of(record) if record is not None else None,
             "flags": [f for f in checkins.open_flags(session, user) if f.patient_id == patient.id],
+            "team": grants.team_members(session, patient),
+            "may_manage_team": grants.may_manage_team(session, user, patient),
         },
     )
 

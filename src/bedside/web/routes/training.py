@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from bedside.db.tables import User, UserRole
 from bedside.errors import ModelError, ScenarioError
-from bedside.services import training
+from bedside.services import cohort_membership, training
 from bedside.simulator import SKILLS, shipped_scenarios
 from bedside.web.charts import line_chart
 from bedside.web.deps import RecordId, SessionDep, client_ip, require_roles
@@ -98,6 +98,7 @@ def home(request: Request, session: SessionDep, user: Player) -> Any:
             "history": history,
             "charts": charts,
             "titles": titles,
+            "invitations": cohort_membership.pending_for_user(session, user),
         },
     )
 
@@ -204,6 +205,7 @@ def cohort(request: Request, session: SessionDep, user: Educator, cohort_id: Rec
             "titles": titles,
             "skills": SKILLS,
             "notice": request.query_params.get("done"),
+            "pending": cohort_membership.pending_for_cohort(session, user, cohort_id),
         },
     )
 
@@ -216,7 +218,7 @@ def add_member(
     cohort_id: RecordId,
     email: Annotated[str, Form()] = "",
 ) -> Response:
-    """Add a learner or clinician to the cohort by e-mail."""
+    """Invite a learner or clinician by e-mail; they join (and share their work) on accepting."""
     training.add_cohort_member(session, user, cohort_id, email, ip=client_ip(request))
     return RedirectResponse(f"/training/cohorts/{cohort_id}?done=member", status_code=303)
 
