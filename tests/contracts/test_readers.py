@@ -42,7 +42,7 @@ BAD: dict[str, tuple[int | None, str]] = {
     "text_bad_time.txt": (2, "expected [hh:mm:ss] or [mm:ss]"),
     "text_no_speaker.txt": (1, "expected 'Speaker: text'"),
     "text_only_tags.txt": (None, "no turns"),
-    "truncated.TextGrid": (None, "truncated"),
+    "truncated.TextGrid": (22, "truncated"),
     "truncated_tier.TextGrid": (26, "declares 4 entries but 3"),
     "vtt_missing_arrow.vtt": (6, "expected a cue timing"),
     "vtt_no_header.vtt": (1, "WEBVTT"),

@@ -21,6 +21,7 @@ from praatio.utilities import textgrid_io
 
 from bedside.errors import FormatError
 from bedside.io._common import TurnBuilder, check_times, conversation_id, line_numbers
+from bedside.io._praat_guard import check_long_fields
 from bedside.model import Conversation, Role
 
 __all__ = ["read_textgrid"]
@@ -230,6 +231,8 @@ def read_textgrid(
             interval times, or no speech in any interval tier.
     """
     _check_header(data, source)
+    if "ooTextFile short" not in data and "item [" in data:  # praatio's test for the long format
+        check_long_fields(data, source=source)
     try:
         parsed = textgrid_io.parseTextgridStr(data, includeEmptyIntervals=True)
         tiers = [(str(t["name"]), t["class"], list(t["entries"])) for t in parsed["tiers"]]
