@@ -20,7 +20,9 @@ from sqlalchemy import create_engine, text
 from starlette.testclient import TestClient
 
 from bedside.db import load_table_modules, metadata
+from bedside.db.base import utcnow
 from bedside.db.tables import Cohort, CohortMember, Organisation, User, UserRole
+from bedside.db.tables_credentials import TotpCredential
 from bedside.model import (
     AnalysisReport,
     CompassionScore,
@@ -36,6 +38,8 @@ from bedside.services.encounters import Upload
 
 PG_ROOT = os.environ.get("BEDSIDE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "correct horse battery"
+# The test admin's authenticator (admins must have one): `totp_now()` gives its current code.
+ADMIN_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 SECRET = "test-secret-key-" + "x" * 32
 ROOT = Path(__file__).resolve().parents[1]
 PRIMOCK = ROOT / "data" / "samples" / "primock57"
@@ -134,6 +138,8 @@ def world(database: Database, password_hash: str) -> World:
         session.flush()
         cohort = Cohort(organisation_id=organisation.id, name="Cohort A", educator_id=created["educator"].id)
         session.add(cohort)
+        session.add(TotpCredential(user_id=created["admin"].id, secret=ADMIN_TOTP_SECRET,
+                                   confirmed_at=utcnow(), last_step=0))
         session.flush()
         session.add(CohortMember(cohort_id=cohort.id, user_id=created["clinician"].id))
         session.commit()
@@ -207,18 +213,36 @@ TRANSCRIPT = (
 )
 
 
+def totp_now(secret: str = ADMIN_TOTP_SECRET, *, offset: int = 0) -> str:
+    """The authenticator code for `secret`, `offset` 30-second steps from now."""
+    import pyotp
+
+    totp = pyotp.TOTP(secret)
+    return totp.generate_otp(totp.timecode(utcnow()) + offset)
+
+
 class Client:
-    """A TestClient for one role: signed in with a real session cookie, sends the CSRF token."""
+    """A TestClient for one role: signed in with a real session cookie, sends the CSRF token.
+
+    Over https:// the cookies are the `__Host-` ones; `csrf` is always the current token (it is
+    rotated when the session changes).
+    """
 
     def __init__(self, app: Any, world: World | None, name: str | None, *, base_url: str = "http://testserver") -> None:
         self.http = TestClient(app, base_url=base_url, follow_redirects=False)
+        self.secure = base_url.startswith("https:")
+        self.session_cookie = "__Host-bedside_session" if self.secure else "bedside_session"
+        self.csrf_cookie = "__Host-csrftoken" if self.secure else "csrftoken"
         self.user = world.users[name] if world and name else None
         if world is not None and name is not None:
             with world.session() as session:
                 token = accounts.start_session(session, session.get(User, self.user.id))
-            self.http.cookies.set("bedside_session", token)
+            self.http.cookies.set(self.session_cookie, token)
         self.http.get("/login")  # sets the csrftoken cookie
-        self.csrf = self.http.cookies.get("csrftoken")
+
+    @property
+    def csrf(self) -> str | None:
+        return self.http.cookies.get(self.csrf_cookie)
 
     def get(self, url: str, **kwargs: Any) -> Any:
         return self.http.get(url, **kwargs)
@@ -366,17 +390,7 @@ def follow_job(client: Client, response: Any, *, timeout_s: float = 60.0) -> str
 
 
 __all__ = [
-def grant_care(world: World, patient: str, clinician: str, *, by: str = "admin") -> None:
-    """`by` (an admin, or a clinician on the team) adds `clinician` to `patient`'s care team."""
-    from bedside.services import grants
-
-    with world.session() as session:
-        granter = session.get(User, world.users[by].id)
-        grants.grant_care(
-            session, granter, world.users[patient].id, f"{clinician}@test.example", consent=True
-        )
-
-
+    "ADMIN_TOTP_SECRET",
     "PASSWORD",
     "PRIMOCK",
     "ROLES",
@@ -389,5 +403,5 @@ def grant_care(world: World, patient: str, clinician: str, *, by: str = "admin")
     "primock_pair",
     "store_encounter",
     "store_patient_records",
+    "totp_now",
 ]
-    "grant_care",

@@ -73,6 +73,16 @@ class Settings(BaseSettings):
         default=None, description="Optional OpenAI-compatible endpoint for rewrites; off if unset."
     )
     llm_model: str = "gpt-4o-mini"
+    session_idle_minutes: int = Field(
+        default=30, ge=1, le=24 * 60,
+        description="A browser session unused for this long is ended (the absolute limit is 8 h).",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses of reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed (uvicorn's forwarded_allow_ips); empty trusts none, so the "
+        "audited client address cannot be spoofed.",
+    )
     parse_timeout_s: float = Field(
         default=10.0, gt=0,
         description="Wall-clock limit for reading one upload; a reader still busy after it is "

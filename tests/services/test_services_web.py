@@ -34,7 +34,7 @@ def test_object_rules_follow_ownership_cohorts_sharing_and_patients(world, pipel
         encounters.get(session, _user(session, world, "educator"), outside)
 
 
-def test_authenticate_counts_failures_and_locks(world):
+def test_authenticate_counts_failures_and_slows(world):
     with world.session() as session:
         for _ in range(accounts.MAX_FAILURES):
             with pytest.raises(accounts.LoginFailed):

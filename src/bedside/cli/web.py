@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import typer
 
@@ -92,8 +93,21 @@ def serve(
     typer.echo(f"bedside is serving on http://{host}:{port}/")
     uvicorn.run(
         "bedside.web.app:create_app", factory=True, host=host, port=port, workers=workers,
-        proxy_headers=True, log_level="info",
+        log_level="info", **proxy_options(Settings().trusted_proxies),
     )
+
+
+def proxy_options(trusted_proxies: str) -> dict[str, Any]:
+    """uvicorn's forwarded-header options: believe X-Forwarded-For/-Proto only from these proxies.
+
+    With none configured (the default) the headers are ignored whoever sends them, so the
+    address in the audit trail and the sign-in throttle is the socket's peer and cannot be
+    spoofed; uvicorn's own default would trust 127.0.0.1, i.e. anyone on the same machine.
+    """
+    proxies = [part.strip() for part in trusted_proxies.split(",") if part.strip()]
+    if not proxies:
+        return {"proxy_headers": False, "forwarded_allow_ips": []}
+    return {"proxy_headers": True, "forwarded_allow_ips": proxies}
 
 
 def register(app: typer.Typer) -> None:

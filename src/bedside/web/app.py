@@ -14,6 +14,7 @@ import base64
 import hashlib
 import logging
 import re
+from datetime import timedelta
 from importlib.resources import files
 from typing import Any
 from urllib.parse import quote
@@ -31,7 +32,7 @@ from bedside.logsafe import install_log_redaction
 from bedside.services.encounters import MAX_UPLOAD_BYTES, DefaultPipeline, Pipeline
 from bedside.web import templating
 from bedside.web.busy import add_busy_handlers
-from bedside.web.deps import NotSignedIn
+from bedside.web.deps import NotSignedIn, add_account_setup_handler
 from bedside.web.lifespan import job_runner, lifespan
 from bedside.web.middleware import (
     CSP,
@@ -87,6 +88,7 @@ def create_app(
     app.state.jobs = job_runner(settings, app.state.db, app.state.pipeline)
     app.state.login_throttle = make_throttle(settings.redis_url)
     app.state.cookie_secure = cookie_secure
+    app.state.session_idle = timedelta(minutes=settings.session_idle_minutes)
 
     key = secret_key or resolve_secret_key(settings)
     app.add_middleware(RequestTimeoutMiddleware, seconds=settings.request_timeout_s)
@@ -110,6 +112,7 @@ def create_app(
         )
     _add_error_handlers(app)
     add_busy_handlers(app)
+    add_account_setup_handler(app)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> Response:

@@ -4,34 +4,48 @@ Colleagues' routers use these too:
 
     from bedside.web.deps import CurrentUser, SessionDep, require_roles, client_ip
     @router.get("/checkins", dependencies=[Depends(require_roles(UserRole.PATIENT))])
+
+The caller comes from a bearer token (unexpired, unrevoked; `last_used_at` noted) or the session
+cookie (within its absolute lifetime and idle timeout). An account that must change its password
+(after an admin reset), or an admin without an authenticator, can reach only the account page
+until that is done: `current_user` raises `AccountSetupRequired` anywhere else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, FastAPI, Path, Query, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from bedside.db.tables import User, UserRole
 from bedside.errors import PermissionDenied
 from bedside.services import accounts
-from bedside.web.middleware import SESSION_COOKIE
+from bedside.web.middleware import is_secure, session_cookie_name
 
 __all__ = [
     "MAX_ID",
+    "SETUP_PATHS",
+    "AccountSetupRequired",
     "AdminUser",
     "CurrentUser",
     "NotSignedIn",
     "OptionalUserId",
     "RecordId",
     "SessionDep",
+    "add_account_setup_handler",
+    "clear_session_cookie",
     "client_ip",
     "current_user",
     "get_session",
     "optional_user",
     "require_roles",
+    "session_cookie",
+    "set_session_cookie",
+    "setup_reason",
 ]
 
 
@@ -43,6 +57,25 @@ OptionalUserId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 class NotSignedIn(Exception):
     """No valid session cookie or bearer token: pages redirect to sign-in, the API answers 401."""
+
+
+class AccountSetupRequired(Exception):
+    """The account must change its password or add an authenticator before anything else.
+
+    Pages redirect to the account page; the API answers 403 with `reason`.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# What an account under `AccountSetupRequired` may still reach (and /account/mfa/...).
+SETUP_PATHS = frozenset({"/account", "/account/password", "/logout"})
+
+
+def _setup_path(path: str) -> bool:
+    return path in SETUP_PATHS or path.startswith("/account/mfa/")
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -68,6 +101,31 @@ def _bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
+def session_cookie(request: Request) -> str | None:
+    """The session cookie under the name for this request's scheme (`__Host-` over HTTPS)."""
+    secure = is_secure(request.scope, cookie_secure=request.app.state.cookie_secure)
+    return request.cookies.get(session_cookie_name(secure))
+
+
+def set_session_cookie(
+    response: Response, request: Request, token: str, *, lifetime: timedelta = accounts.SESSION_LIFETIME
+) -> None:
+    """Put a session token in the cookie: HttpOnly, SameSite=Lax, `__Host-` and Secure over HTTPS."""
+    secure = is_secure(request.scope, cookie_secure=request.app.state.cookie_secure)
+    response.set_cookie(
+        session_cookie_name(secure), token, max_age=int(lifetime.total_seconds()),
+        httponly=True, samesite="lax", secure=secure, path="/",
+    )
+
+
+def clear_session_cookie(response: Response, request: Request) -> None:
+    """Tell the browser to drop the session cookie."""
+    secure = is_secure(request.scope, cookie_secure=request.app.state.cookie_secure)
+    response.delete_cookie(
+        session_cookie_name(secure), path="/", secure=secure, httponly=True, samesite="lax"
+    )
+
+
 def optional_user(request: Request, session: SessionDep) -> User | None:
     """The caller from a bearer token or the session cookie, or None."""
     cached: User | None = getattr(request.state, "user", None)
@@ -78,17 +136,32 @@ def optional_user(request: Request, session: SessionDep) -> User | None:
     if token is not None:
         user = accounts.token_user(session, token)
     else:
-        cookie = request.cookies.get(SESSION_COOKIE)
+        cookie = session_cookie(request)
         if cookie:
-            user = accounts.session_user(session, cookie)
+            idle = getattr(request.app.state, "session_idle", accounts.SESSION_IDLE)
+            user = accounts.session_user(session, cookie, idle=idle)
     request.state.user = user
     return user
 
 
-def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
-    """The signed-in caller; raises `NotSignedIn` otherwise."""
+def setup_reason(session: Session, user: User) -> str | None:
+    """Why the account must visit its account page first, or None."""
+    if user.must_change_password:
+        return "change the password an administrator set before going on"
+    if accounts.needs_mfa_enrolment(session, user):
+        return "admin accounts need an authenticator app: add one before going on"
+    return None
+
+
+def current_user(
+    request: Request, session: SessionDep, user: Annotated[User | None, Depends(optional_user)]
+) -> User:
+    """The signed-in caller; raises `NotSignedIn` or, outside the account page, `AccountSetupRequired`."""
     if user is None:
         raise NotSignedIn
+    reason = setup_reason(session, user)
+    if reason is not None and not _setup_path(request.url.path):
+        raise AccountSetupRequired(reason)
     return user
 
 
@@ -109,3 +182,13 @@ def require_roles(*roles: UserRole | str) -> Callable[[User], User]:
 
 
 AdminUser = Annotated[User, Depends(require_roles(UserRole.ADMIN))]
+
+
+def add_account_setup_handler(app: FastAPI) -> None:
+    """Send `AccountSetupRequired` pages to the account page; the API gets 403 and the reason."""
+
+    @app.exception_handler(AccountSetupRequired)
+    async def _setup_first(request: Request, exc: AccountSetupRequired) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": exc.reason}, status_code=403)
+        return RedirectResponse("/account", status_code=303)

@@ -5,6 +5,15 @@ cookie that the request must echo), extended so that a plain HTML form can echo 
 `csrf_token` field as well as in the `x-csrftoken` header htmx sends. Requests that carry no
 session cookie (API scripts with a bearer token) cannot be forged by a browser and are not
 checked, except sign-in, which is (login CSRF).
+
+Cookie names: over HTTPS (or with `cookie_secure`) the session and CSRF cookies are
+`__Host-bedside_session` and `__Host-csrftoken`: the prefix makes the browser refuse them unless
+they are Secure, Path=/ and without a Domain, so a sibling subdomain cannot plant or overwrite
+them (ASVS 3.4.4). Browsers refuse `__Host-` cookies from plain-HTTP origins, so a local
+development server on http://127.0.0.1 (and the test client on http://testserver) uses the
+unprefixed names; a request is only ever read under the names of its own scheme. The CSRF token
+is rotated whenever a response sets a new session cookie (sign-in, the second factor, a password
+change), so a token learnt before sign-in is useless after it.
 """
 
 from __future__ import annotations
@@ -21,13 +30,38 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette_csrf.middleware import CSRFMiddleware
 
 __all__ = [
+    "CSRF_COOKIE",
+    "SECURE_CSRF_COOKIE",
+    "SECURE_SESSION_COOKIE",
+    "SESSION_COOKIE",
     "BodyLimitMiddleware",
     "FormCSRFMiddleware",
     "SecurityHeadersMiddleware",
     "add_security_headers",
+    "csrf_cookie_name",
+    "is_secure",
+    "session_cookie_name",
 ]
 
-SESSION_COOKIE = "bedside_session"
+SESSION_COOKIE = "bedside_session"  # plain-HTTP development only
+SECURE_SESSION_COOKIE = "__Host-bedside_session"
+CSRF_COOKIE = "csrftoken"
+SECURE_CSRF_COOKIE = "__Host-csrftoken"
+
+
+def is_secure(scope: Scope, *, cookie_secure: bool = False) -> bool:
+    """True when cookies for this request must be Secure (HTTPS, or forced by configuration)."""
+    return cookie_secure or scope.get("scheme") == "https"
+
+
+def session_cookie_name(secure: bool) -> str:
+    """The session cookie's name for a secure or a plain-HTTP request."""
+    return SECURE_SESSION_COOKIE if secure else SESSION_COOKIE
+
+
+def csrf_cookie_name(secure: bool) -> str:
+    """The CSRF cookie's name for a secure or a plain-HTTP request."""
+    return SECURE_CSRF_COOKIE if secure else CSRF_COOKIE
 
 
 class BodyTooLarge(Exception):
@@ -107,11 +141,13 @@ class FormCSRFMiddleware(CSRFMiddleware):
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        cookie = request.cookies.get(self.cookie_name)
+        secure = is_secure(scope, cookie_secure=self.cookie_secure)
+        cookie_name = csrf_cookie_name(secure)
+        cookie = request.cookies.get(cookie_name)
         fresh = cookie is None or not self._csrf_tokens_match(cookie, cookie)
         token = self._generate_csrf_token() if fresh else cookie
         scope.setdefault("state", {})["csrf_token"] = token
-        if self._must_check(request):
+        if self._must_check(request, secure):
             body, receive = await _buffer(receive)
             submitted = request.headers.get(self.header_name) or await self._form_token(scope, body)
             if fresh or not submitted or not self._csrf_tokens_match(cookie or "", submitted):
@@ -123,29 +159,39 @@ class FormCSRFMiddleware(CSRFMiddleware):
                 await response(scope, receive, send)
                 return
 
+        session_prefix = session_cookie_name(secure) + "="
+
         async def send_with_cookie(message: Message) -> None:
-            if fresh and message["type"] == "http.response.start":
+            if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                cookie_jar: SimpleCookie = SimpleCookie()
-                cookie_jar[self.cookie_name] = token or ""
-                morsel = cookie_jar[self.cookie_name]
-                morsel["path"] = self.cookie_path
-                morsel["samesite"] = self.cookie_samesite
-                morsel["httponly"] = True
-                if self.cookie_secure or scope.get("scheme") == "https":
-                    morsel["secure"] = True
-                headers.append("set-cookie", cookie_jar.output(header="").strip())
+                signed_in = any(
+                    value.startswith(session_prefix) for value in headers.getlist("set-cookie")
+                )
+                if fresh or signed_in:  # a new session gets a new CSRF token too
+                    value = self._generate_csrf_token() if signed_in else token
+                    headers.append("set-cookie", self._cookie(cookie_name, value or "", secure))
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
 
-    def _must_check(self, request: Request) -> bool:
+    def _cookie(self, name: str, value: str, secure: bool) -> str:
+        cookie_jar: SimpleCookie = SimpleCookie()
+        cookie_jar[name] = value
+        morsel = cookie_jar[name]
+        morsel["path"] = "/"  # required by the __Host- prefix; never a Domain
+        morsel["samesite"] = self.cookie_samesite
+        morsel["httponly"] = True
+        if secure:
+            morsel["secure"] = True
+        return cookie_jar.output(header="").strip()
+
+    def _must_check(self, request: Request, secure: bool) -> bool:
         if self._url_is_required(request.url):
             return request.method not in self.safe_methods
         return (
             request.method not in self.safe_methods
             and not self._url_is_exempt(request.url)
-            and self._has_sensitive_cookies(request.cookies)
+            and session_cookie_name(secure) in request.cookies
         )
 
     async def _form_token(self, scope: Scope, body: bytes) -> str | None:

@@ -1,8 +1,10 @@
-"""A per-client sliding-window limit on sign-in attempts.
+"""A per-client sliding-window limit on failed sign-in attempts.
 
-Account lock-out (in `bedside.services.accounts`) stops guessing one account's password; this
-stops one address from trying many accounts. Behind a proxy, run uvicorn with proxy headers so
-the client address is the real one.
+The account's own slow-down (in `bedside.services.accounts`) stops guessing one account's
+password; this stops one address from trying many accounts. Only failures count
+(`record_failure`), and `blocked` only looks: a clinic whose staff all sign in from one address
+is never refused because of its own successful sign-ins. The address is the socket's peer, or
+the one a configured proxy forwarded (`BEDSIDE_TRUSTED_PROXIES`, see `bedside serve`).
 
 With several server processes the count must be shared, or each worker multiplies the limit:
 `BEDSIDE_REDIS_URL` selects `RedisThrottle` (one sorted set per client, keyed by a hash of the
@@ -26,13 +28,21 @@ log = logging.getLogger(__name__)
 
 
 class SignInThrottle(Protocol):
-    """Counts sign-in attempts per client."""
+    """Counts failed sign-in attempts per client."""
 
     limit: int
     window: float
 
     def allow(self, key: str) -> bool:
         """Count one attempt for `key`; False once the key is over its limit."""
+        ...
+
+    def blocked(self, key: str) -> bool:
+        """True while `key` has `limit` failures in the window (counts nothing)."""
+        ...
+
+    def record_failure(self, key: str) -> None:
+        """Count one failed attempt for `key`."""
         ...
 
     def reset(self) -> None:
@@ -51,15 +61,27 @@ class Throttle:
 
     def allow(self, key: str) -> bool:
         """Count one event for `key`; False once the key is over its limit."""
+        if self.blocked(key):
+            return False
+        self.record_failure(key)
+        return True
+
+    def _current(self, key: str, now: float) -> deque[float]:
+        events = self._events[key]
+        while events and events[0] <= now - self.window:
+            events.popleft()
+        return events
+
+    def blocked(self, key: str) -> bool:
+        """True while `key` has `limit` events in the window."""
+        with self._lock:
+            return len(self._current(key, time.monotonic())) >= self.limit
+
+    def record_failure(self, key: str) -> None:
+        """Count one event for `key`."""
         now = time.monotonic()
         with self._lock:
-            events = self._events[key]
-            while events and events[0] <= now - self.window:
-                events.popleft()
-            if len(events) >= self.limit:
-                return False
-            events.append(now)
-            return True
+            self._current(key, now).append(now)
 
     def reset(self) -> None:
         """Forget every key (tests)."""
@@ -112,6 +134,45 @@ class RedisThrottle:
             return self._fallback.allow(key)
         self._degraded = False
         return True
+
+    def blocked(self, key: str) -> bool:
+        """True while `key` has `limit` failures in the window, counted across processes."""
+        import redis
+
+        name = self._key(key)
+        try:
+            pipe = self._client.pipeline(transaction=True)
+            pipe.zremrangebyscore(name, 0, time.time() - self.window)
+            pipe.zcard(name)
+            _, count = pipe.execute()
+        except redis.RedisError as error:
+            self._degrade(error)
+            return self._fallback.blocked(key)
+        self._degraded = False
+        return bool(count >= self.limit)
+
+    def record_failure(self, key: str) -> None:
+        """Count one failure for `key` for every process."""
+        import redis
+
+        now = time.time()
+        name = self._key(key)
+        try:
+            pipe = self._client.pipeline(transaction=True)
+            pipe.zadd(name, {f"{now:.6f}:{uuid.uuid4().hex}": now})
+            pipe.expire(name, int(self.window) + 1)
+            pipe.execute()
+        except redis.RedisError as error:
+            self._degrade(error)
+            self._fallback.record_failure(key)
+            return
+        self._degraded = False
+
+    def _degrade(self, error: Exception) -> None:
+        if not self._degraded:
+            log.warning("sign-in throttle: Redis unavailable (%s); counting in this process", type(error).__name__)
+            self._degraded = True
+        self._fallback.limit, self._fallback.window = self.limit, self.window
 
     def reset(self) -> None:
         """Forget every count under this prefix (tests)."""
