@@ -115,6 +115,10 @@ class Settings(BaseSettings):
     )
     llm_api_key: str | None = None
 
+    def resolved_migration_url(self) -> str:
+        """The URL migrations run as: the owner's when set, else the application's."""
+        return self.migration_database_url or self.resolved_database_url()
+
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to an embedded SQLite file."""
         if self.database_url:
@@ -125,8 +129,4 @@ class Settings(BaseSettings):
 
 def get_settings() -> Settings:
     """Read the settings afresh from the environment."""
-    def resolved_migration_url(self) -> str:
-        """The URL migrations run as: the owner's when set, else the application's."""
-        return self.migration_database_url or self.resolved_database_url()
-
     return Settings()

@@ -32,6 +32,7 @@ from bedside.engine import analyse
 from bedside.errors import ModelError, NotFound, PermissionDenied, ScenarioError
 from bedside.model import AnalysisReport, Conversation, Role, Speaker, Turn, TurnLabeller
 from bedside.services import audit, cohort_membership
+from bedside.services.csv_cells import safe_cell
 from bedside.simulator import (
     SKILLS,
     Attempt,
@@ -674,7 +675,11 @@ def cohort_progress(session: Session, educator: User, cohort_id: int) -> CohortP
 
 
 def cohort_csv(session: Session, educator: User, cohort_id: int, *, ip: str | None = None) -> str:
-    """The cohort's progress as CSV (one row per member; rates are shares of replies)."""
+    """The cohort's progress as CSV (one row per member; rates are shares of replies).
+
+    Names are typed by users, so every cell goes through `safe_cell`: a cohort called
+    `=HYPERLINK(...)` opens as text in a spreadsheet, not as a formula.
+    """
     progress = cohort_progress(session, educator, cohort_id)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -682,17 +687,20 @@ def cohort_csv(session: Session, educator: User, cohort_id: int, *, ip: str | No
     for row in progress.members:
         writer.writerow(
             [
-                progress.cohort.name,
-                row.user.display_name,
-                row.user.email,
-                row.user.role,
-                row.attempts,
-                row.finished,
-                row.good_endings,
-                len(progress.assigned),
-                row.assigned_completed,
-                row.last_activity.isoformat() if row.last_activity else "",
-                *("" if row.rates[s] is None else f"{row.rates[s]:.3f}" for s in SKILLS),
+                safe_cell(cell)
+                for cell in (
+                    progress.cohort.name,
+                    row.user.display_name,
+                    row.user.email,
+                    row.user.role,
+                    row.attempts,
+                    row.finished,
+                    row.good_endings,
+                    len(progress.assigned),
+                    row.assigned_completed,
+                    row.last_activity.isoformat() if row.last_activity else "",
+                    *("" if row.rates[s] is None else f"{row.rates[s]:.3f}" for s in SKILLS),
+                )
             ]
         )
     audit.record(session, educator, "cohort.export", f"cohort:{progress.cohort.id}", ip=ip)
