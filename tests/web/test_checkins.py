@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from bedside.db.tables import AuditEvent, User
 from bedside.db.tables_care import CareAssignment, CareTask, CheckIn, SafetyFlag
 from bedside.fhir import validate_bundle
-from bedside.services import checkins
+from bedside.services import checkins, safety_routing
 from web_fixtures import grant_care
 
 PHQ9_ITEM9_POSITIVE = {f"item{n}": "0" for n in range(1, 9)} | {"item9": "2"}
@@ -93,7 +93,7 @@ def test_when_every_later_step_fails_the_open_flag_gets_its_task_on_the_next_car
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(checkins, "_store_checkin", broken)
-    monkeypatch.setattr(checkins, "_task_for", broken)
+    monkeypatch.setattr(safety_routing, "_create_task", broken)
     response = submit(client_for("patient"), "phq9", PHQ9_ITEM9_POSITIVE)
     assert "Getting help now" in response.text
     assert len(rows(world, SafetyFlag)) == 1 and rows(world, CareTask) == []
@@ -338,8 +338,8 @@ def test_if_even_the_flag_cannot_be_stored_the_patient_still_gets_crisis_resourc
     def database_down(*args, **kwargs):
         raise RuntimeError("connection refused")
 
-    monkeypatch.setattr(checkins, "_store_flags", database_down)
-    with caplog.at_level("CRITICAL", logger="bedside.services.checkins"):
+    monkeypatch.setattr(safety_routing, "_store_flags", database_down)
+    with caplog.at_level("CRITICAL", logger="bedside.services.safety_routing"):
         response = submit(client_for("patient"), "phq9", PHQ9_ITEM9_POSITIVE)
         message = client_for("patient").post(
             "/checkins/message", data={"text": "I want to end my life"}

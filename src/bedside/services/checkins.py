@@ -1,22 +1,16 @@
 """Patient check-ins, messages and safety escalation: the use cases behind `/checkins` and `/care`.
 
-Safety first, in this order, every time a check-in or message raises a concern:
-
-1. the `SafetyFlag` and its audit event are committed **in their own transaction, before anything
-   else happens** (before the check-in or message is stored, before any task is created);
-2. the check-in (or message), the urgent `CareTask` for the responsible clinician and their audit
-   events are committed together;
-3. if step 2 fails, the task alone is retried; if that fails too, the flag is still stored and
-   open, the care team's flag list shows it, and `reconcile_tasks` (run on every care-team page
-   load) creates the missing task. The failure is logged (ids only, never text).
-
-The patient is shown crisis resources whatever happens after step 1. Safety flags cannot be
-deleted (database trigger); they are resolved by a clinician, with an audit event.
+Every submission that can raise a safety concern runs the one protocol of
+`bedside.services.safety_routing.escalate`: the flag is committed first, then the check-in or
+message with one urgent task per flag for an active clinician (care team, else the duty
+clinician, else every active clinician). A database failure never becomes an error page: the
+result says what was stored and the patient is shown crisis resources whenever a flag was raised
+and anything failed. Safety flags cannot be deleted (database trigger); they are resolved by a
+clinician, with an audit event.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,9 +20,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from bedside.db.base import utcnow
-from bedside.db.tables import Encounter, User, UserRole
+from bedside.db.tables import User, UserRole
 from bedside.db.tables_care import (
-    CareAssignment,
     CareTask,
     CheckIn,
     PatientMessage,
@@ -38,7 +31,6 @@ from bedside.db.tables_care import (
 from bedside.errors import NotFound, PermissionDenied, ScoringError
 from bedside.instruments import (
     CrisisResources,
-    SafetyStatus,
     Score,
     SocialNeedsResult,
     crisis_resources,
@@ -47,7 +39,8 @@ from bedside.instruments import (
     screen_message,
     screen_social_needs,
 )
-from bedside.services import audit
+from bedside.services import access, audit, safety_routing
+from bedside.services.safety_routing import reconcile_tasks
 
 __all__ = [
     "CHECKIN_INSTRUMENTS",
@@ -55,7 +48,6 @@ __all__ = [
     "SOCIAL_NEEDS",
     "CheckInResult",
     "MessageResult",
-    "assign_patient",
     "care_patients",
     "checkin_history",
     "complete_task",
@@ -68,7 +60,7 @@ __all__ = [
     "patient_names",
     "reconcile_tasks",
     "resolve_flag",
-    "responsible_clinician",
+    "safety_concerns",
     "save_voice",
     "score_of",
     "send_message",
@@ -76,24 +68,12 @@ __all__ = [
     "submit_social_needs",
 ]
 
-log = logging.getLogger(__name__)
-
 #: Instruments a patient can fill on the check-in page, in the order they are offered.
 CHECKIN_INSTRUMENTS: tuple[str, ...] = ("phq9", "gad7", "who5", "phq2", "gad2")
 
 #: Emotion-model probability of sadness or fear above which a message without safety phrases
 #: still gets a (routine) task to reply the same day.
 DISTRESS_THRESHOLD = 0.8
-
-_FLAG_TASKS = {
-    "self_harm_risk": "URGENT: PHQ-9 item 9 above 0 (thoughts of self-harm). Contact {name} today and assess risk.",
-    "item9_needs_asking": "URGENT: PHQ-9 item 9 (thoughts of self-harm) was not answered by {name}. Ask it directly.",
-    "message_self_harm": "URGENT: message from {name} suggests risk of suicide or self-harm. Contact them now.",
-    "message_harm_from_others": "URGENT: message from {name} suggests they may be harmed by someone. Contact them privately.",
-    "message_harm_to_others": "URGENT: message from {name} suggests risk of harm to others. Assess now.",
-    "interpersonal_safety": "URGENT: {name} reported someone hurts, threatens or insults them (AHC HRSN "
-    "safety score above 10). Speak with them privately.",
-}
 
 #: The social-needs screen is stored as a check-in under this name.
 SOCIAL_NEEDS = "ahc_hrsn"
@@ -131,148 +111,6 @@ class CarePatient:
     open_flags: int = 0
 
 
-# ----- who is responsible --------------------------------------------------------------------
-
-
-def responsible_clinician(session: Session, patient: User) -> User | None:
-    """The assigned clinician, else the owner of the patient's latest encounter, else None.
-
-    None means "the whole care team of the organisation": the task is unassigned and every
-    clinician of the organisation sees it, so it cannot fall between two chairs.
-    """
-    assignment = session.get(CareAssignment, patient.id)
-    if assignment is not None:
-        return session.get(User, assignment.clinician_id)
-    owner_id = session.scalar(
-        select(Encounter.owner_id)
-        .where(Encounter.patient_id == patient.id)
-        .order_by(Encounter.created_at.desc())
-        .limit(1)
-    )
-    return session.get(User, owner_id) if owner_id is not None else None
-
-
-def assign_patient(
-    session: Session, clinician: User, patient_email: str, *, ip: str | None = None
-) -> User:
-    """Make `clinician` responsible for the patient with this e-mail (same organisation)."""
-    _require_clinician(clinician)
-    patient = session.scalar(select(User).where(User.email == patient_email.strip().lower()))
-    if (
-        patient is None
-        or patient.organisation_id != clinician.organisation_id
-        or patient.role != UserRole.PATIENT
-    ):
-        raise NotFound(f"no patient account {patient_email.strip()!r} in your organisation")
-    assignment = session.get(CareAssignment, patient.id)
-    if assignment is None:
-        session.add(CareAssignment(patient_id=patient.id, clinician_id=clinician.id))
-    else:
-        assignment.clinician_id = clinician.id
-    audit.record(session, clinician, "care.assign", f"user:{patient.id}", ip=ip)
-    session.commit()
-    return patient
-
-
-# ----- safety flags: stored first ------------------------------------------------------------
-
-
-def _store_flags(
-    session: Session,
-    patient: User,
-    kinds: Sequence[str],
-    *,
-    source: str,
-    detail: dict[str, Any],
-    ip: str | None,
-) -> list[SafetyFlag]:
-    """Step 1: commit the flags and their audit events before anything else."""
-    flags = [
-        SafetyFlag(
-            organisation_id=patient.organisation_id,
-            patient_id=patient.id,
-            kind=kind,
-            source=source,
-            detail=detail,
-        )
-        for kind in kinds
-    ]
-    session.add_all(flags)
-    session.flush()
-    for flag in flags:
-        audit.record(
-            session, patient, "safety.flag", f"safety_flag:{flag.id}", ip=ip, detail=flag.kind
-        )
-    session.commit()
-    return flags
-
-
-def _flag_not_stored(session: Session, patient: User, kinds: Sequence[str]) -> None:
-    """Step 1 itself failed (the database is down): never silent. Log at CRITICAL for the
-    operators' alerting and let the caller show the patient crisis resources and say that
-    nothing was saved, so they can seek help directly."""
-    session.rollback()
-    log.critical(
-        "SAFETY FLAG NOT STORED for patient %s (%s): the patient was shown crisis resources",
-        patient.id,
-        ",".join(kinds),
-        exc_info=True,
-    )
-
-
-def _task_for(session: Session, patient: User, flag: SafetyFlag) -> CareTask:
-    clinician = responsible_clinician(session, patient)
-    template = _FLAG_TASKS.get(flag.kind, "URGENT: safety concern for {name}. Contact them today.")
-    task = CareTask(
-        organisation_id=patient.organisation_id,
-        patient_id=patient.id,
-        assignee_id=clinician.id if clinician is not None else None,
-        flag_id=flag.id,
-        priority="urgent",
-        title=template.format(name=patient.display_name),
-    )
-    session.add(task)
-    session.flush()
-    audit.record(session, None, "task.create", f"care_task:{task.id}", detail=f"flag:{flag.id}")
-    return task
-
-
-def _tasks_after_failure(session: Session, patient: User, flags: Sequence[SafetyFlag]) -> None:
-    """Step 3: the record could not be stored; make sure each flag still has its task."""
-    session.rollback()
-    try:
-        for flag in flags:
-            if session.scalar(select(CareTask.id).where(CareTask.flag_id == flag.id)) is None:
-                _task_for(session, patient, flag)
-        session.commit()
-    except Exception:
-        session.rollback()
-        log.exception(
-            "could not create tasks for safety flags %s; they stay open for reconcile",
-            [flag.id for flag in flags],
-        )
-
-
-def reconcile_tasks(session: Session, organisation_id: int) -> int:
-    """Create the task of every open flag that has none (after a failure); returns how many."""
-    orphans = session.scalars(
-        select(SafetyFlag)
-        .outerjoin(CareTask, CareTask.flag_id == SafetyFlag.id)
-        .where(
-            SafetyFlag.organisation_id == organisation_id,
-            SafetyFlag.status == "open",
-            CareTask.id.is_(None),
-        )
-    ).all()
-    for flag in orphans:
-        patient = session.get(User, flag.patient_id)
-        if patient is not None:
-            _task_for(session, patient, flag)
-    if orphans:
-        session.commit()
-    return len(orphans)
-
-
 # ----- check-ins -----------------------------------------------------------------------------
 
 
@@ -286,12 +124,46 @@ def _require_clinician(user: User) -> None:
         raise PermissionDenied("this is for clinician accounts")
 
 
-def _safety_kinds(result: Score) -> list[str]:
-    if result.safety is SafetyStatus.RISK:
-        return ["self_harm_risk"]
-    if result.safety is SafetyStatus.NEEDS_ASKING:
-        return ["item9_needs_asking"]
-    return []
+def _needs_crisis(outcome: safety_routing.FlagOutcome) -> CrisisResources | None:
+    """Crisis resources for a risk flag, and for any flag whose protocol did not complete.
+
+    A skipped safety item alone ("needs asking") gets a call from the care team, not the crisis
+    page, unless something failed: then the patient is told and shown where help is.
+    """
+    if not outcome.raised:
+        return None
+    if not outcome.complete or any(not kind.endswith("_needs_asking") for kind in outcome.kinds):
+        return crisis_resources()
+    return None
+
+
+def safety_concerns(result: Score) -> list[safety_routing.Concern]:
+    """The concerns a scored questionnaire raises, from the safety items its definition marks.
+
+    Example: PHQ-9 item 9 carries `safety: self_harm_risk`; an answer above 0 raises
+    `self_harm_risk`, a skipped item 9 raises `item9_needs_asking` (never imputed, never "no risk").
+    """
+    concerns = []
+    for index, item in enumerate(get_instrument(result.instrument).items):
+        if item.safety is None or index >= len(result.answers):
+            continue
+        answer = result.answers[index]
+        if answer is not None and answer <= 0:
+            continue
+        number = index + 1
+        concerns.append(
+            safety_routing.Concern(
+                kind=item.safety if answer is not None else f"item{number}_needs_asking",
+                source="checkin",
+                detail={
+                    "instrument": result.instrument,
+                    "item": number,
+                    f"item{number}": answer,
+                    "total": result.total,
+                },
+            )
+        )
+    return concerns
 
 
 def _store_checkin(session: Session, patient: User, result: Score, ip: str | None) -> CheckIn:
@@ -327,7 +199,8 @@ def submit_checkin(
     """Score and store a patient's questionnaire; escalate a safety concern first.
 
     Unanswered items are allowed (a patient may skip a question) and are never imputed: the
-    check-in has no total, and a skipped PHQ-9 item 9 raises an urgent "needs asking" task.
+    check-in has no total, and a skipped safety item raises an urgent "needs asking" task. A
+    database failure never raises: `stored` is False and the page says so.
 
     Raises:
         PermissionDenied: the caller is not a patient.
@@ -339,40 +212,19 @@ def submit_checkin(
             f"unknown check-in {instrument_id!r}; expected one of {', '.join(CHECKIN_INSTRUMENTS)}"
         )
     result = score(instrument_id, answers, allow_missing=True)
-    kinds = _safety_kinds(result)
-    flags: list[SafetyFlag] = []
-    if kinds:
-        detail = {
-            "instrument": result.instrument,
-            "item9": result.answers[8],
-            "total": result.total,
-        }
-        try:
-            flags = _store_flags(session, patient, kinds, source="checkin", detail=detail, ip=ip)
-        except Exception:
-            _flag_not_stored(session, patient, kinds)
-            return CheckInResult(
-                score=result, checkin_id=None, crisis=crisis_resources(), stored=False
-            )
-    crisis = crisis_resources() if any(flag.kind == "self_harm_risk" for flag in flags) else None
-    flag_ids = tuple(flag.id for flag in flags)
-    try:
+
+    def store(session: Session) -> safety_routing.StoredRecord:
         checkin = _store_checkin(session, patient, result, ip)
-        for flag in flags:
-            flag.detail = {**flag.detail, "checkin_id": checkin.id}
-            _task_for(session, patient, flag)
-        session.commit()
-    except Exception:
-        log.exception(
-            "check-in of patient %s could not be stored after flags %s", patient.id, list(flag_ids)
-        )
-        if not flags:
-            raise
-        _tasks_after_failure(session, patient, flags)
-        return CheckInResult(
-            score=result, checkin_id=None, flag_ids=flag_ids, crisis=crisis, stored=False
-        )
-    return CheckInResult(score=result, checkin_id=checkin.id, flag_ids=flag_ids, crisis=crisis)
+        return safety_routing.StoredRecord("checkin_id", checkin.id)
+
+    outcome = safety_routing.escalate(session, patient, safety_concerns(result), store, ip=ip)
+    return CheckInResult(
+        score=result,
+        checkin_id=outcome.record_id,
+        flag_ids=outcome.flag_ids,
+        crisis=_needs_crisis(outcome),
+        stored=outcome.record_stored,
+    )
 
 
 def submit_social_needs(
@@ -390,19 +242,12 @@ def submit_social_needs(
     _require_patient(patient)
     needs = screen_social_needs(answers)
     placeholder = score("phq2", [0, 0])  # CheckInResult needs a Score; social needs have none
-    flags: list[SafetyFlag] = []
+    concerns = []
     if needs.domains.get("interpersonal_safety"):
         detail = {"instrument": SOCIAL_NEEDS, "safety_total": needs.interpersonal_safety_total}
-        try:
-            flags = _store_flags(
-                session, patient, ["interpersonal_safety"], source="checkin", detail=detail, ip=ip
-            )
-        except Exception:
-            _flag_not_stored(session, patient, ["interpersonal_safety"])
-            return needs, CheckInResult(placeholder, None, crisis=crisis_resources(), stored=False)
-    flag_ids = tuple(flag.id for flag in flags)
-    crisis = crisis_resources() if flags else None
-    try:
+        concerns.append(safety_routing.Concern("interpersonal_safety", "checkin", detail))
+
+    def store(session: Session) -> safety_routing.StoredRecord:
         checkin = CheckIn(
             organisation_id=patient.organisation_id,
             patient_id=patient.id,
@@ -423,21 +268,16 @@ def submit_social_needs(
         audit.record(
             session, patient, "checkin.submit", f"checkin:{checkin.id}", ip=ip, detail=SOCIAL_NEEDS
         )
-        for flag in flags:
-            flag.detail = {**flag.detail, "checkin_id": checkin.id}
-            _task_for(session, patient, flag)
-        session.commit()
-    except Exception:
-        log.exception(
-            "social needs of patient %s could not be stored after flags %s",
-            patient.id,
-            list(flag_ids),
-        )
-        if not flags:
-            raise
-        _tasks_after_failure(session, patient, flags)
-        return needs, CheckInResult(placeholder, None, flag_ids, crisis, stored=False)
-    return needs, CheckInResult(placeholder, checkin.id, flag_ids, crisis)
+        return safety_routing.StoredRecord("checkin_id", checkin.id)
+
+    outcome = safety_routing.escalate(session, patient, concerns, store, ip=ip)
+    return needs, CheckInResult(
+        placeholder,
+        outcome.record_id,
+        outcome.flag_ids,
+        _needs_crisis(outcome),
+        stored=outcome.record_stored,
+    )
 
 
 def latest_social_needs(session: Session, patient_id: int) -> SocialNeedsResult | None:
@@ -473,59 +313,50 @@ def send_message(
     if len(text) > 4000:
         raise ScoringError("the message is too long (4,000 characters at most)")
     screen = screen_message(text)
-    kinds = [f"message_{category}" for category in screen.categories]
-    flags: list[SafetyFlag] = []
-    if kinds:
-        try:
-            flags = _store_flags(
-                session, patient, kinds, source="message", detail={"ruleset": screen.ruleset}, ip=ip
-            )
-        except Exception:
-            _flag_not_stored(session, patient, kinds)
-            return MessageResult(None, screen.categories, (), crisis_resources(), stored=False)
+    concerns = [
+        safety_routing.Concern(f"message_{category}", "message", {"ruleset": screen.ruleset})
+        for category in screen.categories
+    ]
     distress = False
-    if emotion_scores is not None and not flags:
+    if emotion_scores is not None and not concerns:
         emotions = emotion_scores(text)
         distress = (
             max(emotions.get("sadness", 0.0), emotions.get("fear", 0.0)) >= DISTRESS_THRESHOLD
         )
-    flag_ids = tuple(flag.id for flag in flags)
-    crisis = crisis_resources() if flags else None
-    try:
+
+    def store(session: Session) -> safety_routing.StoredRecord:
         message = PatientMessage(
             organisation_id=patient.organisation_id,
             patient_id=patient.id,
             text=text,
-            risk=bool(flags),
+            risk=bool(concerns),
             categories=",".join(screen.categories),
         )
         session.add(message)
         session.flush()
         audit.record(session, patient, "message.send", f"patient_message:{message.id}", ip=ip)
-        for flag in flags:
-            flag.detail = {**flag.detail, "message_id": message.id}
-            _task_for(session, patient, flag)
         if distress:
-            clinician = responsible_clinician(session, patient)
+            route = safety_routing.route_for(session, patient)
             session.add(
                 CareTask(
                     organisation_id=patient.organisation_id,
                     patient_id=patient.id,
-                    assignee_id=clinician.id if clinician else None,
+                    assignee_id=route.assignee_id,
                     priority="routine",
                     title=f"Message from {patient.display_name} sounds distressed: reply today.",
                 )
             )
-        session.commit()
-    except Exception:
-        log.exception(
-            "message of patient %s could not be stored after flags %s", patient.id, list(flag_ids)
-        )
-        if not flags:
-            raise
-        _tasks_after_failure(session, patient, flags)
-        return MessageResult(None, screen.categories, flag_ids, crisis, distress, stored=False)
-    return MessageResult(message.id, screen.categories, flag_ids, crisis, distress)
+        return safety_routing.StoredRecord("message_id", message.id)
+
+    outcome = safety_routing.escalate(session, patient, concerns, store, ip=ip)
+    return MessageResult(
+        outcome.record_id,
+        screen.categories,
+        outcome.flag_ids,
+        _needs_crisis(outcome),
+        distress,
+        stored=outcome.record_stored,
+    )
 
 
 def save_voice(
@@ -558,10 +389,15 @@ def score_of(checkin: CheckIn) -> Score:
 
 
 def checkin_history(
-    session: Session, patient_id: int, *, scored_only: bool = False
+    session: Session, patient: User, *, scored_only: bool = False
 ) -> Sequence[CheckIn]:
-    """Every check-in of a patient, oldest first (`scored_only`: questionnaires, not social needs)."""
-    query = select(CheckIn).where(CheckIn.patient_id == patient_id)
+    """Every check-in of a patient, oldest first (`scored_only`: questionnaires, not social needs).
+
+    Scoped by the patient's organisation too (issue 11: no row may cross tenants).
+    """
+    query = select(CheckIn).where(
+        CheckIn.patient_id == patient.id, CheckIn.organisation_id == patient.organisation_id
+    )
     if scored_only:
         query = query.where(CheckIn.instrument != SOCIAL_NEEDS)
     return session.scalars(query.order_by(CheckIn.created_at, CheckIn.id)).all()
@@ -590,19 +426,12 @@ def patient_messages(
 
 
 def _visible_patient_filter(clinician: User) -> Any:
-    """Patients assigned to this clinician, or assigned to nobody, in the same organisation."""
-    assigned_elsewhere = select(CareAssignment.patient_id).where(
-        CareAssignment.clinician_id != clinician.id
-    )
-    return and_(
-        User.organisation_id == clinician.organisation_id,
-        User.role == UserRole.PATIENT.value,
-        User.id.not_in(assigned_elsewhere),
-    )
+    """Patients this clinician may open: the rule lives in `bedside.services.access`."""
+    return access.patients_in_care_of(clinician)
 
 
 def patient_for_care(session: Session, clinician: User, patient_id: int) -> User:
-    """A patient this clinician may see (assigned to them, or to nobody); NotFound otherwise."""
+    """A patient this clinician may open (on their team, routed to them, or break-glass)."""
     _require_clinician(clinician)
     patient = session.scalar(
         select(User).where(User.id == patient_id, _visible_patient_filter(clinician))
@@ -613,26 +442,39 @@ def patient_for_care(session: Session, clinician: User, patient_id: int) -> User
 
 
 def open_tasks(session: Session, clinician: User) -> Sequence[CareTask]:
-    """Open tasks for this clinician: theirs and the unassigned ones; urgent first, oldest first."""
+    """Open tasks for this clinician: theirs, the whole team's, and any whose assignee is no
+    longer an active clinician; urgent first, oldest first."""
     _require_clinician(clinician)
     return session.scalars(
         select(CareTask)
-        .where(
-            CareTask.organisation_id == clinician.organisation_id,
-            CareTask.status == "open",
-            or_(CareTask.assignee_id == clinician.id, CareTask.assignee_id.is_(None)),
-        )
+        .where(CareTask.status == "open", safety_routing.task_visible_to(clinician))
         .order_by((CareTask.priority != "urgent"), CareTask.created_at, CareTask.id)
     ).all()
 
 
-def open_flags(session: Session, clinician: User) -> Sequence[SafetyFlag]:
-    """Open safety flags of the patients this clinician may see, oldest first."""
-    _require_clinician(clinician)
+def _flag_reaches(clinician: User) -> Any:
+    """Flags this clinician must see: of patients they may see, routed to them, or with no task."""
     visible = select(User.id).where(_visible_patient_filter(clinician))
+    routed = select(CareTask.flag_id).where(
+        CareTask.flag_id.is_not(None), safety_routing.task_visible_to(clinician)
+    )
+    has_task = select(CareTask.flag_id).where(CareTask.flag_id.is_not(None))
+    return and_(
+        SafetyFlag.organisation_id == clinician.organisation_id,
+        or_(
+            SafetyFlag.patient_id.in_(visible),
+            SafetyFlag.id.in_(routed),
+            SafetyFlag.id.not_in(has_task),
+        ),
+    )
+
+
+def open_flags(session: Session, clinician: User) -> Sequence[SafetyFlag]:
+    """Open safety flags this clinician must see (see `_flag_reaches`), oldest first."""
+    _require_clinician(clinician)
     return session.scalars(
         select(SafetyFlag)
-        .where(SafetyFlag.status == "open", SafetyFlag.patient_id.in_(visible))
+        .where(SafetyFlag.status == "open", _flag_reaches(clinician))
         .order_by(SafetyFlag.created_at, SafetyFlag.id)
     ).all()
 
@@ -645,7 +487,7 @@ def care_patients(session: Session, clinician: User) -> list[CarePatient]:
     ).all()
     found: list[CarePatient] = []
     for patient in patients:
-        history = checkin_history(session, patient.id)
+        history = checkin_history(session, patient)
         if not history:
             continue
         entry = CarePatient(user=patient)
@@ -676,12 +518,10 @@ def complete_task(
 ) -> CareTask:
     """Mark a task done (audited)."""
     _require_clinician(clinician)
-    task = session.get(CareTask, task_id)
-    if (
-        task is None
-        or task.organisation_id != clinician.organisation_id
-        or task.assignee_id not in (None, clinician.id)
-    ):
+    task = session.scalar(
+        select(CareTask).where(CareTask.id == task_id, safety_routing.task_visible_to(clinician))
+    )
+    if task is None:
         raise NotFound("no such task")
     task.status, task.done_by_id, task.done_at = "done", clinician.id, utcnow()
     audit.record(session, clinician, "task.done", f"care_task:{task.id}", ip=ip)
@@ -693,10 +533,12 @@ def resolve_flag(
     session: Session, clinician: User, flag_id: int, *, ip: str | None = None
 ) -> SafetyFlag:
     """Resolve a safety flag after acting on it (audited; the flag itself is kept for ever)."""
-    flag = session.get(SafetyFlag, flag_id)
+    _require_clinician(clinician)
+    flag = session.scalar(
+        select(SafetyFlag).where(SafetyFlag.id == flag_id, _flag_reaches(clinician))
+    )
     if flag is None:
         raise NotFound("no such flag")
-    patient_for_care(session, clinician, flag.patient_id)
     flag.status, flag.resolved_by_id, flag.resolved_at = "resolved", clinician.id, utcnow()
     audit.record(session, clinician, "safety.resolve", f"safety_flag:{flag.id}", ip=ip)
     session.commit()

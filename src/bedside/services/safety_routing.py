@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -155,11 +155,14 @@ class FlagOutcome:
 
 @dataclass(frozen=True)
 class _Patient:
-    """The patient's ids, read once: after a failed flush the ORM object may be unreadable."""
+    """The patient's ids, read once: after a failed flush the ORM object may be unreadable.
+
+    `loaded` keeps what the account had loaded, to put back after each rollback.
+    """
 
     id: int
     organisation_id: int
-    display_name: str
+    loaded: tuple[tuple[Any, dict[str, Any]], ...] = field(default=(), compare=False, repr=False)
 
 
 # ----- routing --------------------------------------------------------------------------------
@@ -387,23 +390,35 @@ def _create_task(
     return route
 
 
-def _rollback_keeping(session: Session, patient: User) -> None:
+def _rollback_keeping(session: Session, who: _Patient) -> None:
     """Roll back without losing the patient's loaded attributes.
 
-    A rollback expires every object; the page that shows crisis resources reads the signed-in
-    account (the same object) and must render even while the database is unreachable.
+    A rollback (also the one a failed flush does by itself) expires every object; the page that
+    shows crisis resources reads the signed-in account (the same object) and must render even
+    while the database is unreachable, so the values read at the start are put back.
     """
-    state = _loaded_columns(patient)
     try:
         session.rollback()
     except Exception:  # the connection itself may be gone; the session is reset regardless
-        log.warning("rollback failed during the safety protocol", exc_info=False)
-    for key, value in state.items():
-        set_committed_value(patient, key, value)
+        log.warning("rollback failed during the safety protocol")
+    for instance, values in who.loaded:
+        for key, value in values.items():
+            set_committed_value(instance, key, value)
 
 
-def _loaded_columns(user: User) -> dict[str, Any]:
+def _snapshot(user: User) -> tuple[tuple[Any, dict[str, Any]], ...]:
+    """The loaded column values of the account and of the single objects it has loaded."""
+    found = [(user, _loaded_columns(user))]
     info = inspect(user)
+    for relationship in info.mapper.relationships:
+        related = info.dict.get(relationship.key)
+        if related is not None and not relationship.uselist:
+            found.append((related, _loaded_columns(related)))
+    return tuple(found)
+
+
+def _loaded_columns(instance: Any) -> dict[str, Any]:
+    info = inspect(instance)
     keys = [column.key for column in info.mapper.column_attrs]
     return {key: info.dict[key] for key in keys if key in info.dict}
 
@@ -446,7 +461,7 @@ def _store_flags_retrying(
         try:
             return _store_flags(session, patient, concerns, ip)
         except Exception as error:
-            _rollback_keeping(session, patient)
+            _rollback_keeping(session, who)
             log.error(
                 "safety flag for patient %s not stored (attempt %s of 2): %s",
                 who.id,
@@ -477,7 +492,7 @@ def _tasks_only(
         session.commit()
         return tuple(routes)
     except Exception as error:
-        _rollback_keeping(session, patient)
+        _rollback_keeping(session, who)
         log.error(
             "tasks for safety flags %s of patient %s not created (%s); reconcile_tasks will",
             list(flag_ids),
@@ -505,7 +520,7 @@ def escalate(
 
     Never raises for a database failure; see `FlagOutcome` for what was stored.
     """
-    who = _Patient(patient.id, patient.organisation_id, patient.display_name)
+    who = _Patient(patient.id, patient.organisation_id, _snapshot(patient))
     kinds = tuple(concern.kind for concern in concerns)
     flag_ids: tuple[int, ...] = ()
     if concerns:
@@ -524,7 +539,7 @@ def escalate(
             routes.append(_create_task(session, patient, flag_id, concern.kind, concern.detail))
         session.commit()
     except Exception as error:
-        _rollback_keeping(session, patient)
+        _rollback_keeping(session, who)
         log.error(
             "record of patient %s not stored after safety flags %s: %s",
             who.id,
