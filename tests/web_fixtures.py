@@ -342,7 +342,7 @@ def store_patient_records(world: World, marker: str, *, patient: str = "patient"
         ),
         "patient_messages": PatientMessage(organisation_id=org, patient_id=patient_id, text=marker),
         "checkins": CheckIn(
-            organisation_id=org, patient_id=patient_id, instrument="social_needs", version=1,
+            organisation_id=org, patient_id=patient_id, instrument="ahc_hrsn", version=1,
             answers={"answers": {"free_text": marker}},
         ),
         "patient_voice": PatientVoice(

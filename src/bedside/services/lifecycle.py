@@ -121,6 +121,7 @@ def set_retention(
     session.add(policy)
     audit.record(
         session, actor, "retention.set", f"organisation:{organisation_id}", ip=ip,
+        organisation_id=organisation_id,
         detail=f"encounters={encounters_days} messages={messages_days} checkins={checkins_days}",
     )
     session.commit()
@@ -159,6 +160,7 @@ def purge(session: Session, *, apply: bool, now: datetime | None = None) -> list
                 audit.record(
                     session, None, "retention.purge", f"organisation:{policy.organisation_id}",
                     detail=f"{kind}: {rows} created before {cutoff.date().isoformat()}",
+                    organisation_id=policy.organisation_id,
                 )
     if apply:
         session.commit()
@@ -197,7 +199,7 @@ class PatientExport:
 
 def _fhir(session: Session, patient: User, now: datetime) -> dict[str, Any]:
     record = current_plan(session, patient.id)
-    responses = [(score_of(c), c.created_at) for c in checkin_history(session, patient.id, scored_only=True)]
+    responses = [(score_of(c), c.created_at) for c in checkin_history(session, patient, scored_only=True)]
     return export_bundle(
         patient=f"Patient/{patient.id}",
         responses=responses,
@@ -259,7 +261,8 @@ def export_patient(
         ],
     )
     audit.record(
-        session, actor, "patient.export", f"user:{patient.id}", ip=ip, detail=f"reason: {why}"
+        session, actor, "patient.export", f"user:{patient.id}", ip=ip, detail=f"reason: {why}",
+        organisation_id=patient.organisation_id,
     )
     session.commit()
     return result
@@ -311,6 +314,7 @@ def erase_patient(
     audit.record(
         session, actor, "patient.erase", f"user:{patient.id}", ip=ip,
         detail=f"reason: {why}; " + " ".join(f"{k}={v}" for k, v in deleted.items()),
+        organisation_id=patient.organisation_id,
     )
     session.commit()
     return ErasureReport(patient.id, deleted, flags_kept=len(flags), tasks_kept=len(tasks))
