@@ -272,3 +272,30 @@ def test_task_routings_are_kept_with_their_task(world):
     with world.session() as session:
         rows = session.scalars(select(TaskRouting)).all()
         assert [r.task_id for r in rows] == [_task_of(world, outcome.flag_ids[0]).id]
+
+
+def test_an_admin_sets_the_duty_clinician_on_the_accounts_page(world, client_for):
+    admin = client_for("admin")
+    page = admin.get("/admin/users")
+    assert page.status_code == 200 and "Now: none (every active clinician)" in page.text
+    response = admin.post("/admin/duty", data={"clinician_id": str(world.users["other"].id)})
+    assert response.status_code == 200 and "other@test.example is the duty clinician" in response.text
+    refused = admin.post("/admin/duty", data={"clinician_id": str(world.users["learner"].id)})
+    assert refused.status_code == 400 and "no active clinician" in refused.text
+    for name in ("clinician", "educator", "patient"):
+        attempt = client_for(name).post(
+            "/admin/duty", data={"clinician_id": str(world.users[name].id)}
+        )
+        assert attempt.status_code == 403
+    assert _raise(world).routes[0] == safety_routing.Route(world.users["other"].id, RouteRule.DUTY)
+
+
+def test_disabling_on_the_accounts_page_moves_the_urgent_task(world, client_for):
+    _on_team(world, "other")
+    outcome = _raise(world)
+    task = _task_of(world, outcome.flag_ids[0])
+    admin = client_for("admin")
+    response = admin.post(f"/admin/users/{world.users['other'].id}/active", data={"active": "false"})
+    assert response.status_code == 303
+    care = client_for("clinician").get("/care")
+    assert f'data-task="{task.id}"' in care.text and "whole team" in care.text

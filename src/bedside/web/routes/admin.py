@@ -9,9 +9,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from bedside.db.tables import UserRole
-from bedside.errors import PermissionDenied
-from bedside.services import accounts, audit, lifecycle
-from bedside.web.deps import AdminUser, RecordId, SessionDep, client_ip
+from bedside.errors import NotFound, PermissionDenied
+from bedside.services import accounts, audit, lifecycle, safety_routing
+from bedside.web.deps import MAX_ID, AdminUser, RecordId, SessionDep, client_ip
 from bedside.web.templating import render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -26,7 +26,8 @@ def _users_page(
     return render(
         request, "admin/users.html",
         {"users": accounts.list_users(session, admin), "roles": [r.value for r in UserRole],
-         "message": message, "error": error},
+         "message": message, "error": error,
+         "duty": safety_routing.duty_clinician(session, admin.organisation_id)},
         status_code=status_code,
     )
 
@@ -91,6 +92,24 @@ def set_active(
         session.rollback()
         return _users_page(request, session, admin, error=str(error), status_code=400)
     return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/duty")
+def set_duty_clinician(
+    request: Request,
+    session: SessionDep,
+    admin: AdminUser,
+    clinician_id: Annotated[int, Form(ge=1, le=MAX_ID)],
+) -> Any:
+    """Name the duty clinician: they take urgent tasks of patients without an active care team."""
+    try:
+        clinician = safety_routing.set_duty_clinician(
+            session, admin, clinician_id, ip=client_ip(request)
+        )
+    except NotFound as error:
+        session.rollback()
+        return _users_page(request, session, admin, error=str(error), status_code=400)
+    return _users_page(request, session, admin, message=f"{clinician.email} is the duty clinician.")
 
 
 @router.post("/patients/{patient_id}/export")
