@@ -8,7 +8,7 @@ import os
 import stat
 
 import pytest
-from sqlalchemy import Text, select, text, type_coerce
+from sqlalchemy import Text, inspect, select, text, type_coerce
 
 from bedside.config import Settings
 from bedside.db import crypto
@@ -155,6 +155,9 @@ def test_the_migration_seals_existing_rows_and_downgrade_opens_them(world):
     upgrade(url)
     database = open_database(url)
     try:
+        if database.engine.dialect.name == "postgresql":  # JSONB cannot hold sealed text
+            columns = {c["name"]: c["type"] for c in inspect(database.engine).get_columns("encounters")}
+            assert isinstance(columns["analysis"], Text)
         raw = _raw_values(database)
         assert all(crypto.is_sealed(v) and MARKER not in v for vs in raw.values() for v in vs)
         with database.sessions() as session:
@@ -219,3 +222,22 @@ def test_an_old_world_readable_database_is_tightened_when_opened(tmp_path, resto
     os.chmod(path, 0o644)
     open_database(f"sqlite:///{path}").dispose()
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_the_cli_rotates_to_the_first_key_and_a_rerun_has_nothing_left(world, monkeypatch, restore_keyring):
+    from typer.testing import CliRunner
+
+    from bedside.cli.main import app as cli
+
+    store_patient_records(world, MARKER)
+    old = base64.b64encode(crypto.installed_keyring().keys["test-1"]).decode()
+    monkeypatch.setenv("BEDSIDE_DATABASE_URL", world.database.url)
+    monkeypatch.setenv("BEDSIDE_DATA_KEYS", f"next:{keys.new_key()},test-1:{old}")
+    result = CliRunner().invoke(cli, ["data", "rotate-key", "--batch-size", "3"])
+    assert result.exit_code == 0, result.output
+    assert "patient_messages.text: 1 re-encrypted" in result.output
+    assert "under data key 'next'" in result.output
+    assert {crypto.sealed_key_id(v) for c in PATIENT_WORDS for v in _raw_values(world.database)[c]} == {"next"}
+    again = CliRunner().invoke(cli, ["data", "rotate-key"])
+    assert again.exit_code == 0 and "patient_messages.text: 0 re-encrypted" in again.output
+    assert len(CliRunner().invoke(cli, ["data", "new-key"]).output.strip()) == 44
