@@ -117,7 +117,7 @@ def draft_plan(
     """Draft a plan from the patient's check-ins, what matters and goals, by the shipped rules."""
     patient = patient_for_care(session, clinician, patient_id)
     scores = [
-        score_of(checkin) for checkin in checkin_history(session, patient.id, scored_only=True)
+        score_of(checkin) for checkin in checkin_history(session, patient, scored_only=True)
     ]
     voice = latest_voice(session, patient.id)
     plan = build_care_plan(
@@ -206,7 +206,7 @@ def fhir_bundle(
         record = current_plan(session, patient.id)
     responses = [
         (score_of(checkin), checkin.created_at)
-        for checkin in checkin_history(session, patient.id, scored_only=True)
+        for checkin in checkin_history(session, patient, scored_only=True)
     ]
     bundle = export_bundle(
         patient=f"Patient/{patient.id}",

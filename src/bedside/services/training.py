@@ -506,7 +506,10 @@ def learner_history(session: Session, user: User) -> list[TrainingAttempt]:
     """The caller's attempts, newest first."""
     query = (
         select(TrainingAttempt)
-        .where(TrainingAttempt.user_id == user.id)
+        .where(
+            TrainingAttempt.user_id == user.id,
+            TrainingAttempt.organisation_id == user.organisation_id,
+        )
         .order_by(TrainingAttempt.started_at.desc(), TrainingAttempt.id.desc())
     )
     return list(session.scalars(query))
@@ -548,7 +551,11 @@ def assigned_scenarios(session: Session, user: User) -> list[str]:
 def educator_cohorts(session: Session, educator: User) -> list[Cohort]:
     """The cohorts an educator teaches."""
     _require_educator(educator)
-    query = select(Cohort).where(Cohort.educator_id == educator.id).order_by(Cohort.name)
+    query = (
+        select(Cohort)
+        .where(Cohort.educator_id == educator.id, Cohort.organisation_id == educator.organisation_id)
+        .order_by(Cohort.name)
+    )
     return list(session.scalars(query))
 
 

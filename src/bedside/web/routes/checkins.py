@@ -74,7 +74,7 @@ def _charts(history: list[Any]) -> list[Any]:
 @router.get("/checkins", include_in_schema=False)
 def patient_home(request: Request, session: SessionDep, user: Patient) -> Any:
     """The patient's check-in page: questionnaires, history chart, message box, what matters."""
-    history = list(checkins.checkin_history(session, user.id))
+    history = list(checkins.checkin_history(session, user))
     voice = checkins.latest_voice(session, user.id)
     return render(
         request,
@@ -245,7 +245,7 @@ def assign(
 def care_patient(request: Request, session: SessionDep, user: Clinician, patient_id: RecordId) -> Any:
     """One patient: trends, flags, messages, what matters and the care plan (edit and sign)."""
     patient = checkins.patient_for_care(session, user, patient_id)
-    history = list(checkins.checkin_history(session, patient.id))
+    history = list(checkins.checkin_history(session, patient))
     record = careplans.current_plan(session, patient.id)
     return render(
         request,
