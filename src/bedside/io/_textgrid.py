@@ -78,7 +78,7 @@ def _nonzero(value: str, data: str, match: re.Match[str], source: str) -> bool:
         return float(value) != 0
     except ValueError:  # "1.2.3", "1e5e5": the scan's pattern is looser than a number
         raise FormatError(
-            f"time -{value[:30]!r} is not a number; expected seconds",
+            f"time '-{value[:30]}' is not a number; expected seconds",
             source=source,
             line=line_numbers(data, [match.start()])[0],
         ) from None

@@ -1,0 +1,95 @@
+"""Inputs built to stop a reader (issue 11, finding 1): each ends in a FormatError naming the line,
+within a wall-clock bound, run in a child process so that a regression fails rather than hangs.
+
+Before the fix: the 140-byte short TextGrid with entry count -4 looped for ever; a 4,301-digit
+entry count and `xmin = -1.2.3` raised ValueError; a first line nested 3,000 deep raised
+RecursionError during format detection; negative counts and wrong tier counts were accepted
+silently; a long TextGrid whose text opens a quote that no line closes took time quadratic in
+its size (320 KB: 30 s), and a run of blank lines made the negative-time scan quadratic.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "io"
+FUZZ = FIXTURES / "fuzz"
+SAMPLE = (FIXTURES / "ok" / "sample.TextGrid").read_text()
+SHORT = (FIXTURES / "ok" / "sample_short.TextGrid").read_text()
+
+# fixture under fuzz/ -> (line the FormatError names, words in its message)
+HOSTILE = {
+    "textgrid/short_negative_entry_count.TextGrid": (12, "entry count '-4' is not a count"),
+    "textgrid/short_huge_entry_count.TextGrid": (12, "is not a count"),
+    "textgrid/short_negative_tier_count.TextGrid": (7, "tier count '-1' is not a count"),
+    "textgrid/short_tier_count_mismatch.TextGrid": (7, "declares 3 tiers but 2 were found"),
+    "textgrid/long_huge_entry_count.TextGrid": (14, "is not a count"),
+    "textgrid/long_negative_entry_count.TextGrid": (14, "entry count '-1' is not a count"),
+    "textgrid/long_tier_count_mismatch.TextGrid": (7, "declares 3 tiers but 2 were found"),
+    "textgrid/long_malformed_negative_time.TextGrid": (24, "'-1.2.3' is not a number"),
+    "textgrid/long_unclosed_text.TextGrid": (48, "opens a quote that no line closes"),
+    "detect/deep_first_line.bin": (None, "maximum recursion depth"),
+}
+
+
+def test_the_issue_input_is_140_bytes() -> None:
+    assert len((FUZZ / "textgrid" / "short_negative_entry_count.TextGrid").read_bytes()) == 140
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_fixture_raises_format_error_with_its_line(read_within, name: str) -> None:
+    path = FUZZ / name
+    reader = path.parent.name
+    fmt = None if reader == "detect" else reader
+    outcome = read_within(path.read_bytes(), fmt, path.name, seconds=2.0)
+    line, words = HOSTILE[name]
+    assert outcome.kind == "format_error"
+    assert outcome.line == line
+    assert words in outcome.message
+    assert outcome.seconds < 0.5
+
+
+def test_unclosed_text_in_a_megabyte_is_refused_in_linear_time(read_within) -> None:
+    head = SAMPLE[: SAMPLE.rindex('text = "')]
+    data = (head + 'text = "x\n' * 100_000).encode()  # 1 MB: hours in praatio's search
+    outcome = read_within(data, "textgrid", "big.TextGrid", seconds=2.0)
+    assert outcome.kind == "format_error"
+    assert "opens a quote" in outcome.message
+
+
+def test_many_blank_lines_do_not_slow_the_negative_time_scan(read_within) -> None:
+    data = (SAMPLE + "\n" * 300_000 + "x = -1\n").encode()
+    outcome = read_within(data, "textgrid", "blank.TextGrid", seconds=2.0)
+    assert outcome.kind == "ok"
+
+
+def test_a_count_of_a_billion_entries_is_compared_not_looped(read_within) -> None:
+    lines = SHORT.split("\n")
+    lines[11] = "999999999"
+    outcome = read_within("\n".join(lines).encode(), "textgrid", "x.TextGrid", seconds=2.0)
+    assert outcome.kind == "format_error"
+    assert "declares 999999999 entries but 3 were found" in outcome.message
+
+
+def test_minus_zero_counts_as_zero_not_negative(read_within) -> None:
+    data = SAMPLE.replace("xmin = 0\n", "xmin = -0\n", 1).encode()
+    assert read_within(data, "textgrid", "zero.TextGrid").kind == "ok"
+
+
+@pytest.mark.parametrize(
+    ("fmt", "data"),
+    [
+        ("json", b'{"turns": [' + b'{"speaker": "A", "text": "hi"},' * 40_000 + b"1]}"),
+        ("jsonl", b'{"turns": ' + b"[" * 100_000 + b"\n"),
+        ("csv", b"speaker,text\n" + b'A,"' + b"x" * 2_000_000 + b"\n"),
+        ("vtt", b"WEBVTT\n\n" + b"00:00:01.000 --> 00:00:02.000\nA: hi\n\n" * 30_000 + b"x\n"),
+        ("srt", b"1\n00:00:01,000 --> 00:00:02,000\nA: hi\n\n" * 30_000 + b"1\n00:00"),
+        ("text", b"A: " + b"<" * 500_000 + b"\n" + b"[1:" * 100_000),
+    ],
+    ids=["json-40k-turns", "jsonl-deep", "csv-2MB-field", "vtt-30k-cues", "srt-30k", "text-tags"],
+)
+def test_large_hostile_inputs_end_within_the_bound(read_within, fmt: str, data: bytes) -> None:
+    outcome = read_within(data, fmt, f"big.{fmt}", seconds=5.0)
+    assert outcome.kind in {"ok", "format_error"}  # ending is the point; a hang fails above
