@@ -61,7 +61,9 @@ def read_within() -> ReadWithin:
         kind, message, line, column, count, elapsed = receive.recv()
         child.join()
         if kind.startswith("crash"):
-            pytest.fail(f"reading {name} raised {kind.split(' ', 1)[1]}, not FormatError: {message}")
+            pytest.fail(
+                f"reading {name} raised {kind.split(' ', 1)[1]}, not FormatError: {message}"
+            )
         return Outcome(kind, elapsed, message, line, column, count)
 
     return run
