@@ -12,7 +12,7 @@ import logging
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select, update
+from sqlalchemy import event, select, text, update
 
 from bedside.db import load_table_modules, metadata
 from bedside.db.tables import AuditEvent, Encounter, User
@@ -299,3 +299,47 @@ def test_disabling_on_the_accounts_page_moves_the_urgent_task(world, client_for)
     assert response.status_code == 303
     care = client_for("clinician").get("/care")
     assert f'data-task="{task.id}"' in care.text and "whole team" in care.text
+
+
+def test_the_protocol_runs_under_the_least_privilege_database_role(world, backend):
+    """On PostgreSQL the application runs as `bedside_app` (no UPDATE of a flag's kind, no
+    DELETE): the protocol, resolving, completing and reassignment must all work under it.
+    SQLite has no roles; there the same steps run as the file's owner."""
+    engine = world.database.engine
+    postgres = backend["name"] == "postgresql"
+
+    def as_app(dbapi_connection, record, proxy):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET ROLE bedside_app")
+        dbapi_connection.commit()  # a session-level SET, outside the coming transaction
+
+    def back(dbapi_connection, record):
+        if dbapi_connection is None:  # invalidated: nothing to reset
+            return
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+        dbapi_connection.commit()
+
+    if postgres:
+        event.listen(engine, "checkout", as_app)
+        event.listen(engine, "checkin", back)
+    try:
+        _on_team(world, "other")
+        with world.session() as session:
+            if postgres:
+                assert session.scalar(text("SELECT current_user")) == "bedside_app"
+            patient = _user(session, world, "patient")
+            result = checkins.submit_checkin(session, patient, "phq9", [0] * 8 + [1])
+        assert result.stored and result.crisis is not None and result.flag_ids
+        _disable(world, "other")
+        with world.session() as session:
+            clinician = _user(session, world, "clinician")
+            (task,) = [t for t in checkins.open_tasks(session, clinician) if t.flag_id]
+            checkins.complete_task(session, clinician, task.id)
+            checkins.resolve_flag(session, clinician, result.flag_ids[0])
+            flag = session.get(SafetyFlag, result.flag_ids[0])
+            assert flag.status == "resolved" and "checkin_id" in flag.detail
+    finally:
+        if postgres:
+            event.remove(engine, "checkout", as_app)
+            event.remove(engine, "checkin", back)
