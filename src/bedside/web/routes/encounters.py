@@ -105,7 +105,8 @@ def upload(
             request, "encounters/new.html",
             {"error": str(error), "limit": encounters.MAX_UPLOAD_BYTES, "title": title,
              "patient_email": patient_email},
-            status_code=400,
+            # a refused patient link (not on their care team) is a 403, a bad file a 400
+            status_code=403 if isinstance(error, PermissionDenied) else 400,
         )
     return RedirectResponse(f"/encounters/jobs/{job.id}", status_code=303)
 
