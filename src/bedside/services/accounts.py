@@ -167,7 +167,8 @@ def authenticate(session: Session, email: str, password: str, *, ip: str | None 
         audit.record(session, None, "auth.slowed", f"user:{user.id}", ip=ip)
         session.commit()
         raise LoginFailed(SIGN_IN_FAILED)
-    if user is None or not verify_password(password, user.password_hash):
+    right = verify_password(password, user.password_hash if user else None)  # work done either way
+    if user is None or not right:
         if user is not None:
             user.failed_logins += 1
             wait = _next_wait(user.failed_logins)
