@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test check services browser lint bench lock
+.PHONY: install run test check services browser lint bench lock test-pythons
 
 install: $(STAMP)
 
@@ -39,3 +39,12 @@ test: install services browser lint
 
 bench: install
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+
+# The suite on every supported Python (3.11 is `make test`); each gets its own venv with the locked set.
+PYTHONS ?= 3.12 3.13
+test-pythons: services browser
+	@for v in $(PYTHONS); do \
+	  test -x .venv-$$v/bin/python || python$$v -m venv .venv-$$v || exit 1; \
+	  .venv-$$v/bin/pip install --quiet -c constraints.txt -e ".[dev]" || exit 1; \
+	  echo "== Python $$v"; BEDSIDE_STRICT_SKIPS=1 .venv-$$v/bin/pytest -q -p no:cacheprovider || exit 1; \
+	done
