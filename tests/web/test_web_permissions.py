@@ -41,6 +41,9 @@ PAGES = [
     ("GET", "/encounters/{E}/report.html", None, expect(404, clinician=200, educator=200, patient=200)),
     ("GET", "/encounters/{E}/analysis.json", None, expect(404, clinician=200, educator=200, patient=200)),
     ("GET", "/encounters/{F}", None, expect(404)),
+    ("GET", "/encounters/jobs/12345", None, expect(403, clinician=404, learner=404, educator=404)),
+    ("GET", "/encounters/jobs/12345/status", None,
+     expect(403, clinician=404, learner=404, educator=404)),
     ("POST", "/encounters/{E}/share", "share", expect(404, clinician=303, educator=403, patient=403)),
     ("GET", "/trends", None, expect(403, clinician=200, learner=200, educator=200)),
     ("GET", "/trends?user={clinician}", None, expect(403, clinician=200, educator=200, learner=404)),
@@ -88,6 +91,7 @@ API = [
     ("GET", "/api/v1/encounters/{E}", None, expect(404, anon=401, clinician=200, educator=200, patient=200)),
     ("GET", "/api/v1/encounters/{E}/analysis", None,
      expect(404, anon=401, clinician=200, educator=200, patient=200)),
+    ("GET", "/api/v1/jobs/12345", None, expect(404, anon=401)),
     ("GET", "/api/v1/aggregates", None, expect(403, anon=401, researcher=200, admin=200)),
 ]
 
@@ -160,7 +164,7 @@ def test_the_matrix_covers_every_route(app):
     covered = {(m, t.split("?")[0]) for m, t, _, _ in PAGES + API}
     templates = {
         (m, t.replace("{E}", "{encounter_id}").replace("{F}", "{encounter_id}")
-         .replace("{learner}", "{user_id}").replace("999", "{token_id}"))
+         .replace("{learner}", "{user_id}").replace("999", "{token_id}").replace("12345", "{job_id}"))
         for m, t in covered
     }
     missing = []
