@@ -93,3 +93,18 @@ def test_minus_zero_counts_as_zero_not_negative(read_within) -> None:
 def test_large_hostile_inputs_end_within_the_bound(read_within, fmt: str, data: bytes) -> None:
     outcome = read_within(data, fmt, f"big.{fmt}", seconds=5.0)
     assert outcome.kind in {"ok", "format_error"}  # ending is the point; a hang fails above
+
+
+@pytest.mark.parametrize(
+    ("fmt", "data"),
+    [
+        ("csv", b"speaker,text,start\nA,hi," + b"9x" * 50_000 + b"\n"),
+        ("json", b'{"turns": [{"speaker": ["' + b"x" * 100_000 + b'"], "text": "hi"}]}'),
+        ("json", b'{"id": [' + b"1," * 50_000 + b"1], " + b'"turns": []}'),
+    ],
+    ids=["csv-number-cell", "json-speaker-list", "json-id-list"],
+)
+def test_error_messages_quote_a_few_characters_not_the_input(read_within, fmt, data) -> None:
+    outcome = read_within(data, fmt, f"x.{fmt}")
+    assert outcome.kind == "format_error"
+    assert len(outcome.message) < 200

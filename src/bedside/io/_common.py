@@ -16,6 +16,7 @@ __all__ = [
     "FORMATTING",
     "SPEAKER_PREFIX",
     "TurnBuilder",
+    "brief",
     "check_times",
     "conversation_id",
     "format_clock",
@@ -39,6 +40,22 @@ FORMATTING = re.compile(
     r"</?(?:c|i|b|u|s|v|lang|ruby|rt|font)(?:[.\s][^<>]*)?>|<\d[\d:.]*>|\{\\[^{}]*\}", re.IGNORECASE
 )
 """Subtitle styling (`<i>`, `<c.loud>`, `</v>`, `<00:00:01.000>`, `{\\an8}`): not transcription tags."""
+
+
+def brief(value: object, limit: int = 40) -> str:
+    """`repr` of a value quoted in an error message, cut to `limit` characters.
+
+    A hostile file can put megabytes where a number belongs; the message (and any log line or
+    page that shows it) quotes enough to find the place, never the whole cell or transcript.
+    """
+    text = value if isinstance(value, str) else None
+    if text is None:
+        try:
+            text = repr(value)
+        except (ValueError, RecursionError):  # an integer past str's digit limit, deep nesting
+            return f"<{type(value).__name__}>"
+        return text if len(text) <= limit else text[:limit] + "…"
+    return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
 def line_numbers(data: str, offsets: Iterable[int]) -> list[int]:

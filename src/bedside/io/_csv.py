@@ -16,7 +16,7 @@ import io
 from collections.abc import Mapping
 
 from bedside.errors import FormatError
-from bedside.io._common import TurnBuilder, conversation_id
+from bedside.io._common import TurnBuilder, brief, conversation_id
 from bedside.model import Conversation, Role
 
 __all__ = ["CSV_COLUMNS", "read_csv"]
@@ -35,7 +35,7 @@ def _number(cell: str, column: str, *, source: str, line: int) -> float | None:
         return float(cell)
     except ValueError:
         raise FormatError(
-            f"{column} {cell!r} is not a number; expected seconds such as 12.5 or an empty cell",
+            f"{column} {brief(cell)} is not a number; expected seconds such as 12.5 or an empty cell",
             source=source,
             line=line,
         ) from None
@@ -49,7 +49,7 @@ def _role(cell: str, *, source: str, line: int) -> Role | None:
         return Role(cell)
     except ValueError:
         raise FormatError(
-            f"role {cell!r} is unknown; expected one of {', '.join(r.value for r in Role)}",
+            f"role {brief(cell)} is unknown; expected one of {', '.join(r.value for r in Role)}",
             source=source,
             line=line,
         ) from None
@@ -76,7 +76,7 @@ def read_csv(
     missing = [name for name in _REQUIRED if name not in header]
     if unknown or missing or len(set(header)) != len(header):
         raise FormatError(
-            f"header {','.join(header)!r} is not usable; expected columns speaker,text[,start,end][,role]",
+            f"header {brief(','.join(header), 80)} is not usable; expected columns speaker,text[,start,end][,role]",
             source=source,
             line=1,
             column=1,

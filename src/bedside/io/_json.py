@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from bedside.errors import FormatError
-from bedside.io._common import TurnBuilder, conversation_id, line_numbers
+from bedside.io._common import TurnBuilder, brief, conversation_id, line_numbers
 from bedside.model import Conversation, Role
 
 __all__ = ["conversation_from_document", "read_json", "read_json_documents", "read_jsonl"]
@@ -57,7 +57,7 @@ def _time(
             seconds = math.inf
     if not math.isfinite(seconds):
         raise FormatError(
-            f"{where}.{key} is {str(value)[:30]!r}; expected a finite number of seconds or null",
+            f"{where}.{key} is {brief(value)}; expected a finite number of seconds or null",
             source=source,
             line=line,
         )
@@ -95,7 +95,7 @@ def conversation_from_document(
         conv_id = default_id
     if not isinstance(conv_id, str | int) or isinstance(conv_id, bool) or not str(conv_id).strip():
         raise FormatError(
-            f"'id' is {conv_id!r}; expected a non-empty string", source=source, line=line
+            f"'id' is {brief(conv_id)}; expected a non-empty string", source=source, line=line
         )
     metadata = document.get("metadata") or {}
     if not isinstance(metadata, dict):
@@ -114,13 +114,13 @@ def conversation_from_document(
         speaker, text = turn.get("speaker"), turn.get("text")
         if not isinstance(speaker, str) or not speaker.strip():
             raise FormatError(
-                f"{where}.speaker is {speaker!r}; expected a non-empty string",
+                f"{where}.speaker is {brief(speaker)}; expected a non-empty string",
                 source=source,
                 line=line,
             )
         if not isinstance(text, str):
             raise FormatError(
-                f"{where}.text is {text!r}; expected a string", source=source, line=line
+                f"{where}.text is {brief(text)}; expected a string", source=source, line=line
             )
         role: Role | None = None
         if turn.get("role") is not None:
@@ -128,7 +128,7 @@ def conversation_from_document(
                 role = Role(str(turn["role"]).lower())
             except ValueError:
                 raise FormatError(
-                    f"{where}.role {turn['role']!r} is unknown; expected one of {', '.join(r.value for r in Role)}",
+                    f"{where}.role {brief(turn['role'])} is unknown; expected one of {', '.join(r.value for r in Role)}",
                     source=source,
                     line=line,
                 ) from None

@@ -20,7 +20,13 @@ from typing import Any, NamedTuple
 from praatio.utilities import textgrid_io
 
 from bedside.errors import FormatError
-from bedside.io._common import TurnBuilder, check_times, conversation_id, line_numbers
+from bedside.io._common import (
+    TurnBuilder,
+    brief,
+    check_times,
+    conversation_id,
+    line_numbers,
+)
 from bedside.io._praat_guard import check_long_fields
 from bedside.model import Conversation, Role
 
@@ -93,7 +99,7 @@ def _count(text: str, what: str, *, source: str, line: int) -> int:
     digits = text.lstrip("+")
     if not digits.isdigit() or len(digits) > _MAX_COUNT_DIGITS:
         raise FormatError(
-            f"{what} count {text[:30]!r} is not a count; expected a whole number from 0",
+            f"{what} count {brief(text)} is not a count; expected a whole number from 0",
             source=source,
             line=line,
         )
@@ -214,10 +220,10 @@ def _seconds(value: Any, *, source: str, line: int | None) -> float:
         seconds = float(value)
     except (TypeError, ValueError):
         raise FormatError(
-            f"time {value!r} is not a number; expected seconds", source=source, line=line
+            f"time {brief(value)} is not a number; expected seconds", source=source, line=line
         ) from None
     if not math.isfinite(seconds):
-        raise FormatError(f"time {value!r} is not a finite number", source=source, line=line)
+        raise FormatError(f"time {brief(value)} is not a finite number", source=source, line=line)
     return seconds
 
 
@@ -259,7 +265,7 @@ def read_textgrid(
         )
         if declared is not None and declared != len(entries):
             raise FormatError(
-                f"tier {name!r} declares {declared} entries but {len(entries)} were found; "
+                f"tier {brief(name)} declares {declared} entries but {len(entries)} were found; "
                 "the file looks truncated",
                 source=source,
                 line=lines[-1] if lines else None,
