@@ -215,7 +215,10 @@ def test_break_glass_is_justified_time_limited_audited_and_reviewed(world, clien
                                                    "justification": JUSTIFICATION})
     assert opened.status_code == 303
     assert patient_page(other, world).status_code == 200
-    assert "access.break_glass" in actions(world)
+    assert {"access.break_glass", "access.break_glass_view"} <= set(actions(world))
+    grant_care(world, "patient", "clinician")
+    assert patient_page(client_for("clinician"), world).status_code == 200
+    assert actions(world).count("access.break_glass_view") == 1  # the team's reads are ordinary
     with world.session() as session:
         grant = session.scalars(select(BreakGlassAccess)).one()
         assert grant.expires_at - grant.opened_at == break_glass.DURATION == timedelta(hours=4)

@@ -37,6 +37,7 @@ __all__ = [
     "can_share",
     "can_view",
     "patients_in_care_of",
+    "through_break_glass",
     "visible_encounters",
 ]
 
@@ -137,3 +138,26 @@ def can_open_patient(
         select(User.id).where(User.id == patient.id, patients_in_care_of(clinician, now=now))
     )
     return found is not None
+
+
+def through_break_glass(
+    session: Session, clinician: User, patient: User, *, now: datetime | None = None
+) -> bool:
+    """True when this clinician may open this patient only by break-glass (reads are audited
+    with their own action, `access.break_glass_view`, for the admins' review)."""
+    if not can_open_patient(session, clinician, patient, now=now):
+        return False
+    without = and_(
+        User.organisation_id == clinician.organisation_id,
+        or_(
+            User.id.in_(
+                select(CareAssignment.patient_id).where(CareAssignment.clinician_id == clinician.id)
+            ),
+            User.id.in_(
+                select(CareTask.patient_id).where(
+                    CareTask.assignee_id == clinician.id, CareTask.status == "open"
+                )
+            ),
+        ),
+    )
+    return session.scalar(select(User.id).where(User.id == patient.id, without)) is None

@@ -21,7 +21,7 @@ from bedside.instruments import (
     render_patient_plan,
     what_matters_prompts,
 )
-from bedside.services import careplans, checkins, grants
+from bedside.services import access, audit, careplans, checkins, grants
 from bedside.web.charts import line_chart
 from bedside.web.deps import CurrentUser, RecordId, SessionDep, client_ip, require_roles
 from bedside.web.forms import PostedForm
@@ -249,6 +249,9 @@ def care_patient(request: Request, session: SessionDep, user: Clinician, patient
     record = careplans.current_plan(session, patient.id)
     return render(
         request,
+    emergency = access.through_break_glass(session, user, patient)
+    viewed = "access.break_glass_view" if emergency else "care.patient_view"
+    audit.read(session, user, viewed, f"user:{patient.id}", ip=client_ip(request))
         "checkins/patient.html",
         {
             "patient": patient,
