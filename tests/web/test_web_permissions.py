@@ -1,182 +1,175 @@
-"""Every route × every role: who may, and who may not.
+"""Permission rules one cell per route cannot state: hostile ids, query parameters that name
+someone, and refusals that must leave the data as it was.
 
-The world: `clinician` owns encounter E (linked to `patient`) and is in `educator`'s cohort;
-`other` is a clinician outside that cohort who owns encounter F. Expected statuses are written
-out in full so that a change in the rules shows up here as a diff.
+Who may call which route is the role × route matrix (`test_route_matrix.py`, built from the
+app's route table); the access model's own stories (no self-granting, consent, break-glass) are
+in `test_access_grants.py`. Issue 11 finding 12: ids ≥ 2^63 answered 500 on the task and flag
+routes; every id in a path or a query is now bounded, and these tests walk the route table so
+that a new route with an unbounded id fails here.
 """
 
 from __future__ import annotations
 
-import importlib
+import re
 
 import pytest
-from fastapi.routing import APIRoute
-from sqlalchemy import select
+from fastapi.routing import APIRoute, iter_route_contexts
+from sqlalchemy import func, select
 
-from bedside.db.tables import Cohort
-from bedside.db.tables_access import CohortInvitation
-from bedside.services import accounts, cohort_membership
-from bedside.web.routes import ROUTE_MODULES
-from web_fixtures import ROLES, TRANSCRIPT, Client, store_encounter
+from bedside.db.tables import Encounter, Organisation, User
+from bedside.db.tables_care import CheckIn
+from bedside.services import accounts, checkins
+from web_fixtures import ADMIN_TOTP_SECRET, Client, World, grant_care, store_encounter
 
-ANON = "anonymous"
-EVERYONE = (*ROLES, ANON)
-UPLOADERS = ("clinician", "learner", "educator")
+HOSTILE_IDS = (2**63, 2**63 - 1 + 2**31, 2**70, 0, -1, "1e3", "%00")
 
 
-def expect(default: int, anon: int = 303, **by_role: int) -> dict[str, int]:
-    table = dict.fromkeys(ROLES, default)
-    table[ANON] = anon
-    table.update(by_role)
-    return table
+def _id_routes(app) -> list[tuple[str, str]]:
+    """(method, path) of every route whose path takes an id (an int parameter)."""
+    found = []
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, APIRoute) and any(
+            p.field_info.annotation is int for p in route.dependant.path_params
+        ):
+            found.extend((method, route.path) for method in sorted(route.methods - {"HEAD"}))
+    return found
 
 
-# (method, path template, form/body kind, expected status by role)
-PAGES = [
-    ("GET", "/", None, expect(200)),
-    ("GET", "/encounters", None, expect(200, admin=403, researcher=403)),
-    ("GET", "/encounters/new", None, expect(403, clinician=200, learner=200, educator=200)),
-    ("POST", "/encounters", "upload", expect(403, clinician=303, learner=303, educator=303)),
-    ("GET", "/encounters/{E}", None, expect(404, clinician=200, educator=200, patient=200)),
-    ("GET", "/encounters/{E}/report.html", None, expect(404, clinician=200, educator=200, patient=200)),
-    ("GET", "/encounters/{E}/analysis.json", None, expect(404, clinician=200, educator=200, patient=200)),
-    ("GET", "/encounters/{F}", None, expect(404)),
-    ("GET", "/encounters/jobs/12345", None, expect(403, clinician=404, learner=404, educator=404)),
-    ("GET", "/encounters/jobs/12345/status", None,
-     expect(403, clinician=404, learner=404, educator=404)),
-    ("POST", "/encounters/{E}/share", "share", expect(404, clinician=303, educator=403, patient=403)),
-    ("GET", "/trends", None, expect(403, clinician=200, learner=200, educator=200)),
-    ("GET", "/trends?user={clinician}", None, expect(403, clinician=200, educator=200, learner=404)),
-    ("GET", "/trends?user={other}", None, expect(403, clinician=404, educator=404, learner=404)),
-    ("GET", "/team", None, expect(403, educator=200)),
-    ("GET", "/research", None, expect(403, researcher=200, admin=200)),
-    ("GET", "/account", None, expect(200)),
-    ("POST", "/account/password", "password", expect(400)),
-    ("POST", "/account/tokens", "token", expect(200)),
-    ("POST", "/account/tokens/999/revoke", None, expect(404)),
-    # credentials (issue 11, finding 8): the second sign-in step and the authenticator app
-    ("GET", "/login/mfa", None, expect(303)),
-    ("POST", "/login/mfa", "mfa_code", expect(400, anon=400)),
-    ("POST", "/account/mfa/start", None, expect(200, admin=400)),
-    ("POST", "/account/mfa/confirm", "mfa_code", expect(400)),
-    ("POST", "/account/mfa/remove", "password_only", expect(400)),
-    ("GET", "/admin/users", None, expect(403, admin=200)),
-    ("POST", "/admin/users", "new_user", expect(403, admin=200)),
-    ("POST", "/admin/users/{learner}/password", "reset", expect(403, admin=200)),
-    ("POST", "/admin/users/{learner}/active", "active", expect(403, admin=303)),
-    ("GET", "/admin/audit", None, expect(403, admin=200)),
-    ("GET", "/admin/audit.csv", None, expect(403, admin=200)),
-]
-
-API = [
-    ("GET", "/api/v1/me", None, expect(200, anon=401)),
-    ("GET", "/api/v1/encounters", None, expect(200, anon=401, admin=403, researcher=403)),
-    ("POST", "/api/v1/encounters", "upload", expect(403, anon=401, clinician=201, learner=201, educator=201)),
-    # access grants (issue 11, finding 5): only an admin or a clinician on the patient's team
-    ("POST", "/care/patients/{patient_id}/team", "team", expect(403, admin=303, clinician=303)),
-    ("POST", "/care/patients/{patient_id}/team/{clinician_id}/remove", None,
-     expect(403, admin=303, clinician=303, patient=404)),
-    ("GET", "/care/break-glass", None, expect(403, clinician=200, other=200)),
-    ("POST", "/care/break-glass", "break_glass", expect(403, clinician=303, other=303)),
-    ("POST", "/care/break-glass/{grant_id}/end", None, expect(403, clinician=404, other=404)),
-    ("POST", "/training/invitations/{invitation_id}/accept", None,
-     expect(403, learner=303, clinician=404, other=404)),
-    ("POST", "/training/invitations/{invitation_id}/decline", None,
-     expect(403, learner=404, clinician=404, other=404)),
-    ("POST", "/training/cohorts/{cohort_id}/members/{user_id}/remove", None,
-     expect(404, educator=303, admin=303, clinician=303)),
-    ("GET", "/admin/access", None, expect(403, admin=200)),
-    ("POST", "/admin/access/break-glass/{grant_id}/reviewed", None, expect(403, admin=404)),
-    ("POST", "/admin/cohorts/{cohort_id}/members", "member", expect(403, admin=303)),
-    ("GET", "/api/v1/encounters/{E}", None, expect(404, anon=401, clinician=200, educator=200, patient=200)),
-    ("GET", "/api/v1/encounters/{E}/analysis", None,
-     expect(404, anon=401, clinician=200, educator=200, patient=200)),
-    ("GET", "/api/v1/jobs/12345", None, expect(404, anon=401)),
-    ("GET", "/api/v1/aggregates", None, expect(403, anon=401, researcher=200, admin=200)),
-]
-
-FORMS = {
-    "share": {"data": {"email": "learner@test.example"}},
-    "password": {"data": {"current_password": "wrong password!", "new_password": "a-new-password-1"}},
-    "token": {"data": {"name": "ci"}},
-    "mfa_code": {"data": {"code": "000000"}},
-    "password_only": {"data": {"current_password": "wrong password!"}},
-    "new_user": {"data": {"email": "new@test.example", "display_name": "New", "role": "learner",
-                          "password": "a-long-password"}},
-    "reset": {"data": {"new_password": "a-reset-password"}},
-    "active": {"data": {"active": "false"}},
-    "upload": {"files": [("files", ("visit.txt", TRANSCRIPT))]},
-}
+def _with(path: str, value: object) -> str:
+    return re.sub(r"{\w+}", str(value), path)
 
 
-def _fill(template, ids):
-    return template.format(**ids)
+@pytest.mark.parametrize("value", HOSTILE_IDS, ids=[str(v) for v in HOSTILE_IDS])
+def test_hostile_ids_in_any_path_answer_422_never_500(value, app, client_for):
+    """Signed in as each role that passes the route's gate, on both databases."""
+    routes = _id_routes(app)
+    assert len(routes) >= 30, routes
+    clients = {name: client_for(name) for name in ("clinician", "admin", "educator", "patient")}
+    failures = []
+    for method, path in routes:
+        for name, client in clients.items():
+            url = _with(path, value)
+            response = client.get(url) if method == "GET" else client.post(url, data={})
+            if response.status_code >= 500 or response.status_code not in (403, 404, 422):
+                failures.append(f"{name} {method} {url} → {response.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/encounters?page={big}",
+        "/admin/audit?page={big}",
+        "/trends?user={big}",
+        "/api/v1/encounters?offset={big}",
+        "/api/v1/encounters?limit={big}",
+        "/encounters?page=-1",
+        "/admin/audit?page=0",
+    ],
+)
+@pytest.mark.parametrize("big", [2**63, 2**70])
+def test_huge_numbers_in_a_query_are_refused_not_500(url, big, client_for):
+    admin, clinician = client_for("admin"), client_for("clinician")
+    client = admin if url.startswith("/admin") else clinician
+    response = client.get(url.format(big=big))
+    assert response.status_code in (200, 400, 404, 422), response.status_code
+
+
+def test_trends_of_someone_else_only_for_their_cohorts_educator(client_for, world):
+    """`clinician` is a member of `educator`'s cohort; `other` is in none."""
+    ids = {name: user.id for name, user in world.users.items()}
+    expected = {
+        ("educator", "clinician"): 200,
+        ("educator", "other"): 404,
+        ("clinician", "clinician"): 200,
+        ("clinician", "other"): 404,
+        ("learner", "clinician"): 404,
+        ("patient", "clinician"): 403,
+    }
+    for (viewer, subject), status in expected.items():
+        response = client_for(viewer).get(f"/trends?user={ids[subject]}")
+        assert response.status_code == status, (viewer, subject, response.status_code)
 
 
 @pytest.fixture
-    "team": {"data": {"email": "other@test.example", "consent": "true"}},
-    "break_glass": {"data": {"email": "patient@test.example",
-                             "justification": "Called the ward in crisis; the care team is away"}},
-    "member": {"data": {"email": "learner@test.example"}},
-def setting(app, world, pipeline):
-    ids = {name: user.id for name, user in world.users.items()}
-    ids["E"] = store_encounter(world, "clinician", pipeline, patient="patient")
-    ids["F"] = store_encounter(world, "other", pipeline)
-    return ids
-
-
-def _check(client: Client, method: str, path: str, kind: str | None, expected: int, role: str):
-    options = dict(FORMS[kind]) if kind else {}
-    response = client.get(path) if method == "GET" else client.post(path, **options)
-    assert response.status_code == expected, f"{role} {method} {path}: {response.status_code}"
-    if expected == 303 and role == ANON:
+def organisation_b(world, password_hash) -> World:
     with world.session() as session:
-        cohort = session.scalars(select(Cohort)).one()
-        educator = session.get(type(world.users["educator"]), world.users["educator"].id)
-        cohort_membership.invite(session, educator, cohort.id, "learner@test.example")
-        invitation = session.scalars(select(CohortInvitation)).one()
-        ids |= {"cohort_id": cohort.id, "invitation_id": invitation.id}
-    ids |= {"patient_id": ids["patient"], "clinician_id": ids["other"], "user_id": ids["clinician"],
-            "grant_id": 999_999}
-        assert response.headers["location"].startswith("/login?next=")
+        organisation = Organisation(name="Bravo Clinic")
+        session.add(organisation)
+        session.flush()
+        users = {}
+        for role in ("admin", "clinician", "educator"):
+            users[role] = User(organisation_id=organisation.id, email=f"{role}@bravo.example",
+                               display_name=f"Bravo {role}", role=role, password_hash=password_hash)
+            session.add(users[role])
+        session.flush()
+        from bedside.db.base import utcnow
+        from bedside.db.tables_credentials import TotpCredential
+
+        session.add(TotpCredential(user_id=users["admin"].id, secret=ADMIN_TOTP_SECRET,
+                                   confirmed_at=utcnow(), last_step=0))
+        session.commit()
+        return World(database=world.database, organisation_id=organisation.id, users=users)
 
 
-@pytest.mark.parametrize("role", EVERYONE)
-def test_page_permissions(role, app, world, setting):
-    client = Client(app, world, None if role == ANON else role)
-    for method, template, kind, table in PAGES:
-        _check(client, method, _fill(template, setting), kind, table[role], role)
+def _patient_content(world: World) -> tuple[int, int, bool]:
+    with world.session() as session:
+        patient = session.get(User, world.users["patient"].id)
+        encounters = session.scalar(select(func.count()).where(Encounter.patient_id == patient.id))
+        answers = session.scalar(select(func.count()).where(CheckIn.patient_id == patient.id))
+        return encounters or 0, answers or 0, patient.is_active
 
 
-@pytest.mark.parametrize("role", EVERYONE)
-def test_api_permissions(role, app, world, setting):
-    client = Client(app, None, None)
-    if role != ANON:
-        with world.session() as session:
-            secret = accounts.create_api_token(session, session.get(type(world.users[role]), world.users[role].id), "t").secret
-        client.http.headers["authorization"] = f"Bearer {secret}"
-    for method, template, kind, table in API:
-        _check(client, method, _fill(template, setting), kind, table[role], role)
+def test_an_admin_of_another_organisation_cannot_erase_or_export_a_patient(
+    app, world, pipeline, organisation_b
+):
+    """Confirmed erasure and export of A's patient by B's admin: 404, and nothing changes."""
+    store_encounter(world, "clinician", pipeline, patient="patient")
+    with world.session() as session:
+        checkins.submit_checkin(session, session.get(User, world.users["patient"].id), "phq9",
+                                [1] * 9)
+    before = _patient_content(world)
+    assert before[:2] == (1, 1)
+    admin_b = Client(app, organisation_b, "admin")
+    patient_id = world.users["patient"].id
+    erase = admin_b.post(f"/admin/patients/{patient_id}/erase",
+                         data={"reason": "a request from B", "confirm": "ERASE"})
+    assert erase.status_code == 404, erase.status_code
+    export = admin_b.post(f"/admin/patients/{patient_id}/export", data={"reason": "from B"})
+    assert export.status_code == 404, export.status_code
+    assert _patient_content(world) == before
 
 
-def test_the_matrix_covers_every_route(app):
-    """A new route in one of this area's modules must be added to the matrix above."""
-    covered = {(m, t.split("?")[0]) for m, t, _, _ in PAGES + API}
-    templates = {
-        (m, t.replace("{E}", "{encounter_id}").replace("{F}", "{encounter_id}")
-         .replace("{learner}", "{user_id}").replace("999", "{token_id}").replace("12345", "{job_id}"))
-        for m, t in covered
-    }
-    missing = []
-    checked = 0
-    routes = [r for name in ROUTE_MODULES for r in importlib.import_module(name).router.routes]
-    for route in routes:
-        if isinstance(route, APIRoute):
-            for method in route.methods - {"HEAD"}:
-                checked += 1
-                if route.path in ("/login", "/logout", "/healthz"):
-                    continue
-                if (method, route.path) not in templates:
-                    missing.append((method, route.path))
-    assert checked > 25
-    assert not missing, f"routes missing from the permission matrix: {missing}"
+def test_another_organisation_cannot_reach_a_through_form_fields(app, world, organisation_b):
+    """E-mails and ids of A given in forms by B's staff name no one."""
+    educator_b = Client(app, organisation_b, "educator")
+    made = educator_b.post("/training/cohorts", data={"name": "Bravo cohort"})
+    assert made.status_code == 303
+    cohort_path = made.headers["location"]
+    invited = educator_b.post(f"{cohort_path}/members", data={"email": "clinician@test.example"})
+    assert invited.status_code == 404, invited.status_code
+    clinician_b = Client(app, organisation_b, "clinician")
+    glass = clinician_b.post("/care/break-glass", data={
+        "email": "patient@test.example",
+        "justification": "An emergency at night, the team is away",
+    })
+    assert glass.status_code == 404, glass.status_code
+    grant_care(world, "patient", "clinician")
+    team = clinician_b.post(f"/care/patients/{world.users['patient'].id}/team",
+                            data={"email": "clinician@bravo.example", "consent": "true"})
+    assert team.status_code in (403, 404), team.status_code
+
+
+def test_a_bearer_token_of_organisation_b_reads_nothing_of_a(app, world, pipeline, organisation_b):
+    encounter_id = store_encounter(world, "clinician", pipeline, patient="patient")
+    with world.session() as session:
+        secret = accounts.create_api_token(
+            session, session.get(User, organisation_b.users["clinician"].id), "b"
+        ).secret
+    api = Client(app, None, None)
+    api.http.headers["authorization"] = f"Bearer {secret}"
+    assert api.get("/api/v1/encounters").json()["total"] == 0
+    for path in (f"/api/v1/encounters/{encounter_id}", f"/api/v1/encounters/{encounter_id}/analysis",
+                 f"/api/v1/patients/{world.users['patient'].id}/fhir"):
+        assert api.get(path).status_code == 404, path
