@@ -87,8 +87,19 @@ def test_minus_zero_counts_as_zero_not_negative(read_within) -> None:
         ("vtt", b"WEBVTT\n\n" + b"00:00:01.000 --> 00:00:02.000\nA: hi\n\n" * 30_000 + b"x\n"),
         ("srt", b"1\n00:00:01,000 --> 00:00:02,000\nA: hi\n\n" * 30_000 + b"1\n00:00"),
         ("text", b"A: " + b"<" * 500_000 + b"\n" + b"[1:" * 100_000),
+        ("vtt", b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v a" + b" " * 1_000_000 + b"x\n"),
+        ("srt", b"1\n00:00:01,000 --> 00:00:02,000\n<v a" + b" " * 1_000_000 + b"x\n"),
     ],
-    ids=["json-40k-turns", "jsonl-deep", "csv-2MB-field", "vtt-30k-cues", "srt-30k", "text-tags"],
+    ids=[
+        "json-40k-turns",
+        "jsonl-deep",
+        "csv-2MB-field",
+        "vtt-30k-cues",
+        "srt-30k",
+        "text-tags",
+        "vtt-unclosed-voice",  # was quadratic: 40 KB of spaces after `<v a` took over 3 s
+        "srt-unclosed-voice",
+    ],
 )
 def test_large_hostile_inputs_end_within_the_bound(read_within, fmt: str, data: bytes) -> None:
     outcome = read_within(data, fmt, f"big.{fmt}", seconds=5.0)

@@ -35,6 +35,7 @@ def _users_page(
 @router.get("/users")
 def users(request: Request, session: SessionDep, admin: AdminUser) -> Any:
     """Every account of the organisation, with create, reset and disable forms."""
+    audit.read(session, admin, "user.list", "user", ip=client_ip(request))
     return _users_page(request, session, admin)
 
 

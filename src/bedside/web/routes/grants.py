@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from bedside.db.tables import User, UserRole
 from bedside.errors import NotFound, PermissionDenied
-from bedside.services import break_glass, cohort_membership, grants
+from bedside.services import audit, break_glass, cohort_membership, grants
 from bedside.web.deps import AdminUser, CurrentUser, RecordId, SessionDep, client_ip, require_roles
 from bedside.web.templating import render
 
@@ -150,6 +150,7 @@ def remove_member(
 @router.get("/admin/access")
 def admin_access(request: Request, session: SessionDep, admin: AdminUser) -> Any:
     """Patients and their care teams (no clinical content), break-glass openings to review."""
+    audit.read(session, admin, "access.view", "care_team", ip=client_ip(request))
     return render(
         request, "access/admin.html",
         {"directory": grants.patient_directory(session, admin),

@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from bedside.db.tables import User, UserRole
 from bedside.errors import ModelError, ScenarioError
-from bedside.services import cohort_membership, training
+from bedside.services import audit, cohort_membership, training
 from bedside.simulator import SKILLS, shipped_scenarios
 from bedside.web.charts import line_chart
 from bedside.web.deps import RecordId, SessionDep, client_ip, require_roles
@@ -122,6 +122,8 @@ def _play_context(record: Any) -> dict[str, Any]:
 def play(request: Request, session: SessionDep, user: Player, attempt_id: RecordId) -> Any:
     """The play page: the conversation so far, feedback on each reply, and the reply box."""
     record = training.get_attempt(session, user, attempt_id)
+    audit.read(session, user, "training.view", f"training_attempt:{record.id}",
+               ip=client_ip(request))
     return render(request, "training/play.html", _play_context(record))
 
 
@@ -196,6 +198,8 @@ def cohort(request: Request, session: SessionDep, user: Educator, cohort_id: Rec
     """A cohort's progress, assignments and members."""
     progress = training.cohort_progress(session, user, cohort_id)
     titles = {s.id: s.title for s in shipped_scenarios()}
+    audit.read(session, user, "cohort.view", f"cohort:{cohort_id}", ip=client_ip(request),
+               detail=f"members={len(progress.members)}")
     return render(
         request,
         "training/cohort.html",
