@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import threading
 
@@ -169,7 +170,7 @@ def test_concurrent_appends_keep_one_chain(world):
                     audit.record(session, None, "test.concurrent", f"thing:{worker}-{n}",
                                  organisation_id=world.organisation_id)
                     session.commit()
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:  # reported below
             errors.append(error)
 
     threads = [threading.Thread(target=append, args=(w,)) for w in range(8)]
@@ -211,7 +212,7 @@ def test_jsonl_export_appends_only_new_rows_and_resumes(world, tmp_path, monkeyp
     assert "appended 1 audit rows" in resumed.output
     rows = [json.loads(line) for line in path.read_text().splitlines()]
     assert len(rows) == count + 1
-    for before, after in zip(rows, rows[1:], strict=False):
+    for before, after in itertools.pairwise(rows):
         assert after["prev_hash"] == before["row_hash"]
         assert after["id"] > before["id"]
     last = rows[-1]

@@ -37,6 +37,7 @@ __all__ = [
     "events",
     "export_csv",
     "export_jsonl",
+    "read",
     "record",
     "verify",
 ]
@@ -86,6 +87,24 @@ def record(
     )
     session.add(event)
     return event
+
+
+def read(
+    session: Session,
+    reader: User,
+    action: str,
+    subject: str,
+    *,
+    ip: str | None = None,
+    detail: str | None = None,
+) -> None:
+    """Audit a read of health data and commit it (a page view has no change to commit with).
+
+    HIPAA §164.312(b) asks for reads as well as changes: who looked at which patient's page,
+    check-ins, care plan or training attempt, and when.
+    """
+    record(session, reader, action, subject, ip=ip, detail=detail)
+    session.commit()
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,8 @@ def patient_home(request: Request, session: SessionDep, user: Patient) -> Any:
     """The patient's check-in page: questionnaires, history chart, message box, what matters."""
     history = list(checkins.checkin_history(session, user))
     voice = checkins.latest_voice(session, user.id)
+    audit.read(session, user, "checkin.history_view", f"user:{user.id}", ip=client_ip(request),
+               detail=f"checkins={len(history)}")
     return render(
         request,
         "checkins/home.html",
@@ -196,6 +198,8 @@ def patient_plan(request: Request, session: SessionDep, user: Patient) -> Any:
     """The signed care plan in plain language, ready to print."""
     record = careplans.signed_plan_for_patient(session, user)
     text = render_patient_plan(careplans.plan_of(record)) if record is not None else None
+    subject = f"care_plan:{record.id}" if record is not None else "care_plan"
+    audit.read(session, user, "careplan.patient_view", subject, ip=client_ip(request))
     return render(request, "checkins/plan.html", {"plan_text": text})
 
 
@@ -213,16 +217,15 @@ def care_home(request: Request, session: SessionDep, user: Clinician) -> Any:
     """Urgent tasks first, then open safety flags, then patients with their latest scores."""
     checkins.reconcile_tasks(session, user.organisation_id)
     flags = checkins.open_flags(session, user)
+    tasks = checkins.open_tasks(session, user)
+    patients = checkins.care_patients(session, user)
+    names = checkins.patient_names(session, [flag.patient_id for flag in flags])
+    audit.read(session, user, "care.view", "care_task", ip=client_ip(request),
+               detail=f"tasks={len(tasks)} flags={len(flags)} patients={len(patients)}")
     return render(
         request,
         "checkins/care.html",
-        {
-            "tasks": checkins.open_tasks(session, user),
-            "flags": flags,
-            "names": checkins.patient_names(session, [flag.patient_id for flag in flags]),
-            "patients": checkins.care_patients(session, user),
-            "error": None,
-        },
+        {"tasks": tasks, "flags": flags, "names": names, "patients": patients, "error": None},
     )
 
 
@@ -246,12 +249,12 @@ def care_patient(request: Request, session: SessionDep, user: Clinician, patient
     """One patient: trends, flags, messages, what matters and the care plan (edit and sign)."""
     patient = checkins.patient_for_care(session, user, patient_id)
     history = list(checkins.checkin_history(session, patient))
-    record = careplans.current_plan(session, patient.id)
-    return render(
-        request,
     emergency = access.through_break_glass(session, user, patient)
     viewed = "access.break_glass_view" if emergency else "care.patient_view"
     audit.read(session, user, viewed, f"user:{patient.id}", ip=client_ip(request))
+    record = careplans.current_plan(session, patient.id)
+    return render(
+        request,
         "checkins/patient.html",
         {
             "patient": patient,
