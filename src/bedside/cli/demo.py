@@ -40,6 +40,8 @@ def demo(
     typer.echo("")
     for login in logins:
         typer.echo(f"    {login.role:<11} {login.email:<34} {login.password}")
+        if login.totp_secret:
+            typer.echo(f"    {'':<11} authenticator key (add it to a TOTP app): {login.totp_secret}")
     typer.echo("")
     typer.echo("  (passwords are new on every start; press Ctrl+C to stop)")
     database.dispose()
@@ -49,7 +51,7 @@ def demo(
     os.environ["BEDSIDE_DATABASE_URL"] = url
     uvicorn.run(
         "bedside.web.app:create_app", factory=True, host=host, port=port, log_level="warning",
-        proxy_headers=True,
+        proxy_headers=False,  # loopback demo: no proxy, so X-Forwarded-For is never believed
     )
 
 

@@ -13,10 +13,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bedside.db.base import utcnow
 from bedside.db.tables import Cohort, CohortMember, Encounter, Organisation, User, UserRole
+from bedside.db.tables_credentials import TotpCredential
 from bedside.errors import BedsideError
 from bedside.services import audit, encounters, grants
 from bedside.services.passwords import hash_password
@@ -44,6 +46,18 @@ class DemoLogin:
     role: str
     email: str
     password: str
+    totp_secret: str | None = None  # the admin's authenticator key (admins must have one)
+
+
+def _fresh_authenticator(session: Session, user: User) -> str:
+    """A new confirmed TOTP secret for the demo admin (printed with the logins, new every run)."""
+    import pyotp
+
+    secret = pyotp.random_base32()
+    session.execute(delete(TotpCredential).where(TotpCredential.user_id == user.id))
+    session.add(TotpCredential(user_id=user.id, secret=secret, confirmed_at=utcnow(), last_step=0))
+    session.flush()
+    return secret
 
 
 def sample_dir() -> Path:
@@ -85,7 +99,8 @@ def seed(
         user.is_active = True
         session.flush()
         users[role] = user
-        logins.append(DemoLogin(role.value, email, password))
+        totp = _fresh_authenticator(session, user) if role is UserRole.ADMIN else None
+        logins.append(DemoLogin(role.value, email, password, totp))
     educator = users[UserRole.EDUCATOR]
     if session.scalar(select(Cohort).where(Cohort.educator_id == educator.id)) is None:
         cohort = Cohort(organisation_id=organisation.id, name="Foundation year team",
