@@ -89,6 +89,8 @@ def test_minus_zero_counts_as_zero_not_negative(read_within) -> None:
         ("text", b"A: " + b"<" * 500_000 + b"\n" + b"[1:" * 100_000),
         ("vtt", b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v a" + b" " * 1_000_000 + b"x\n"),
         ("srt", b"1\n00:00:01,000 --> 00:00:02,000\n<v a" + b" " * 1_000_000 + b"x\n"),
+        ("srt", b"1\n00:00:01,000 --> 00:00:02,000\nA: hi\n" + b"1" * 24 * 20_000 + b"\n"),
+        ("srt", b"1\n00:00:01,000 --> 00:00:02,000\nA: hi\n" + (b"1" * 24 + b"\n") * 20_000),
     ],
     ids=[
         "json-40k-turns",
@@ -99,6 +101,8 @@ def test_minus_zero_counts_as_zero_not_negative(read_within) -> None:
         "text-tags",
         "vtt-unclosed-voice",  # was quadratic: 40 KB of spaces after `<v a` took over 3 s
         "srt-unclosed-voice",
+        "srt-digit-run",  # was cubic in the run: 10 KB of digits took over 3 s in `srt`
+        "srt-digit-lines",
     ],
 )
 def test_large_hostile_inputs_end_within_the_bound(read_within, fmt: str, data: bytes) -> None:
@@ -119,3 +123,11 @@ def test_error_messages_quote_a_few_characters_not_the_input(read_within, fmt, d
     outcome = read_within(data, fmt, f"x.{fmt}")
     assert outcome.kind == "format_error"
     assert len(outcome.message) < 200
+
+
+def test_a_long_run_of_digits_in_an_srt_file_is_refused_with_its_place(read_within) -> None:
+    data = b"1\n00:00:01,000 --> 00:00:02,000\nA: hi\n\n" + b"1" * 10_000 + b"x\n"
+    outcome = read_within(data, "srt", "digits.srt", seconds=2.0)
+    assert outcome.kind == "format_error"
+    assert (outcome.line, outcome.column) == (5, 1)
+    assert "a run of 10000 digits" in outcome.message

@@ -23,6 +23,26 @@ from bedside.model import Conversation, Role
 __all__ = ["read_srt"]
 
 _ARROW = re.compile(r"^[^\n]*-->[^\n]*$", re.MULTILINE)
+MAX_DIGITS = 24
+"""Longest run of digits an SRT file may hold (a subtitle number or a time field is far shorter).
+
+The `srt` package's pattern retries its index and time fields from every digit of a run, a
+cost cubic in the run's length: 10 KB of digits took over 3 s. Capped, the cost stays linear.
+"""
+_LONG_DIGITS = re.compile(rf"\d{{{MAX_DIGITS + 1},}}")
+
+
+def _check_digit_runs(data: str, source: str) -> None:
+    run = _LONG_DIGITS.search(data)
+    if run:
+        line = data.count("\n", 0, run.start()) + 1
+        raise FormatError(
+            f"a run of {len(run.group())} digits; expected subtitle numbers and times "
+            f"(at most {MAX_DIGITS} digits in a row)",
+            source=source,
+            line=line,
+            column=run.start() - (data.rfind("\n", 0, run.start()) + 1) + 1,
+        )
 
 
 def _seconds(delta: timedelta) -> float:
@@ -39,6 +59,7 @@ def read_srt(
         FormatError: text that is not a subtitle block (with its line), a subtitle that ends
             before it starts, a first subtitle that names no speaker, or no turns at all.
     """
+    _check_digit_runs(data, source)
     try:
         subtitles = list(srt.parse(data, ignore_errors=False))
     except srt.SRTParseError as error:
