@@ -46,6 +46,12 @@ def test_long_passphrases_are_welcome(strong):
     passwords.check_strength(strong, email="clinician@test.example")
 
 
+def test_64_characters_are_allowed_and_more_than_128_refused():
+    passwords.check_strength("tide " * 12 + "pool lantern", email="clinician@test.example")  # 72
+    with pytest.raises(passwords.WeakPassword, match="at most 128"):
+        passwords.check_strength("river stone " * 12, email="clinician@test.example")
+
+
 def test_the_bundled_list_is_the_top_100000_with_its_attribution():
     entries = passwords.common_passwords()
     assert len(entries) > 38_000  # the entries of 8+ characters of both lists

@@ -18,6 +18,7 @@ from bedside.errors import PermissionDenied
 
 __all__ = [
     "LISTS",
+    "MAX_LENGTH",
     "MIN_LENGTH",
     "WeakPassword",
     "check_strength",
@@ -27,6 +28,7 @@ __all__ = [
 ]
 
 MIN_LENGTH = 12  # ASVS 2.1.1
+MAX_LENGTH = 128  # ASVS 2.1.2: 64 must be allowed, more than 128 refused
 MIN_DISTINCT = 3  # "aaaaaaaaaaaa" and "abababababab" are one guess away
 LISTS = ("common_passwords_seclists_top100k.txt", "common_passwords_zxcvbn_ts.txt")
 CONTEXT_WORDS = ("bedside",)  # the product's own name (NIST 800-63B: context-specific words)
@@ -71,6 +73,8 @@ def check_strength(password: str, *, email: str | None = None) -> None:
             f"the password must have at least {MIN_LENGTH} characters; a phrase of three or four "
             "unrelated words is easy to remember"
         )
+    if len(password) > MAX_LENGTH:
+        raise WeakPassword(f"the password can have at most {MAX_LENGTH} characters")
     if len(set(password.strip())) < MIN_DISTINCT:
         raise WeakPassword("the password repeats one or two characters; choose something less regular")
     folded = password.lower()
