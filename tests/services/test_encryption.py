@@ -275,3 +275,16 @@ def test_the_sqlite_files_on_disk_hold_no_plaintext(tmp_path, password_hash, res
             assert session.scalar(select(PatientMessage.text)) == MARKER
     finally:
         database.dispose()
+
+
+def test_a_tampered_value_is_a_500_for_the_reader_and_a_log_line_without_content(world, client_for, caplog):
+    ids = store_patient_records(world, MARKER)
+    with world.database.engine.begin() as connection:
+        connection.execute(text("UPDATE encounters SET analysis = report WHERE id = :id"),
+                           {"id": ids["encounters"]})  # a valid ciphertext of another column
+    with caplog.at_level("ERROR", logger="bedside.web.app"):
+        response = client_for("clinician").get(f"/api/v1/encounters/{ids['encounters']}/analysis")
+    assert response.status_code == 500
+    assert MARKER not in response.text
+    logged = [r.getMessage() for r in caplog.records if "failed to decrypt" in r.getMessage()]
+    assert logged and "encounters.analysis" in logged[0] and MARKER not in logged[0]

@@ -26,7 +26,7 @@ from fastapi.staticfiles import StaticFiles
 
 from bedside import __version__
 from bedside.config import Settings
-from bedside.errors import BedsideError, FormatError, NotFound, PermissionDenied
+from bedside.errors import BedsideError, FormatError, NotFound, PermissionDenied, SealedDataError
 from bedside.services.database import Database, open_database, resolve_secret_key
 from bedside.logsafe import install_log_redaction
 from bedside.services.encounters import MAX_UPLOAD_BYTES, DefaultPipeline, Pipeline
@@ -181,6 +181,13 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(FormatError)
     async def _bad_input(request: Request, exc: Any) -> Response:
         return _problem(request, 400, str(exc))
+
+    @app.exception_handler(SealedDataError)
+    async def _sealed(request: Request, exc: Any) -> Response:
+        # Stored data that does not decrypt is the server's fault, not the request's: a 500, and a
+        # log line naming the column and key id (never the content) for the operator.
+        log.error("stored data failed to decrypt on %s %s: %s", request.method, request.url.path, exc)
+        return _problem(request, 500, "Stored data could not be read. Tell your administrator.")
 
     @app.exception_handler(BedsideError)
     async def _other(request: Request, exc: Any) -> Response:
