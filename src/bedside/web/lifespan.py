@@ -8,6 +8,7 @@ finish. The reader pool is shared by every app in the process and stopped at exi
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -42,9 +43,18 @@ def _recover(database: Database) -> int:
         return jobs.recover(session)
 
 
+SWITCH_INTERVAL_S = 0.001
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Recover interrupted jobs before serving; stop the workers after."""
+    """Recover interrupted jobs before serving; stop the workers after.
+
+    The event loop's thread competes for the GIL with the analysis and request threads; at
+    Python's default 5 ms switch interval each of its turns could wait that long behind every
+    busy thread. 1 ms keeps `/healthz` and page I/O prompt while analyses run.
+    """
+    sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
     await run_in_threadpool(_recover, app.state.db)
     try:
         yield

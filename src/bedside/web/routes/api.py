@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from bedside.db.tables import Encounter, User
@@ -161,14 +162,16 @@ def get_encounter(
 
 
 @router.get(
-    "/encounters/{encounter_id}/analysis", responses={**ERRORS, 404: {"description": "Not found"}}
+    "/encounters/{encounter_id}/analysis", response_model=dict[str, Any],
+    responses={**ERRORS, 404: {"description": "Not found"}},
 )
 def get_analysis(
     request: Request, session: SessionDep, user: CurrentUser, encounter_id: RecordId
-) -> dict[str, Any]:
+) -> JSONResponse:
     """The analysis JSON (`bedside.analysis/1`, see contracts.md)."""
     encounter = encounters.get(session, user, encounter_id, action="export", ip=client_ip(request))
-    return dict(encounter.analysis)
+    # Encoded here, in the worker thread: FastAPI would encode a returned dict on the event loop.
+    return JSONResponse(dict(encounter.analysis))
 
 
 @router.get("/aggregates", responses=ERRORS)
