@@ -258,3 +258,18 @@ def test_the_migration_scopes_and_chains_rows_written_before_it(world):
     _record(world, "clinician", "encounter.view", "encounter:4")  # new rows continue the chain
     with world.session() as session:
         assert audit.verify(session).rows == 5
+
+
+def test_events_without_an_actor_take_the_organisation_of_their_subject(world):
+    from bedside.services import accounts, checkins
+
+    with world.session() as session:
+        patient = session.get(User, world.users["patient"].id)
+        checkins.submit_checkin(session, patient, "phq9", [1, 1, 1, 1, 1, 1, 1, 1, 2])
+        with pytest.raises(accounts.LoginFailed):
+            accounts.authenticate(session, "clinician@test.example", "not the password")
+        created = session.scalars(select(AuditEvent).where(
+            AuditEvent.actor_id.is_(None),
+            AuditEvent.action.in_(("task.create", "auth.failure")))).all()
+    assert {e.action for e in created} == {"task.create", "auth.failure"}
+    assert {e.organisation_id for e in created} == {world.organisation_id}

@@ -18,12 +18,14 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bedside.db import repos
 from bedside.db.audit_chain import CHAIN_FIELDS, GENESIS, ChainReport, rows_after, walk
-from bedside.db.tables import AuditEvent, User, UserRole
+from bedside.db.tables import AuditEvent, Encounter, User, UserRole
+from bedside.db.tables_care import CareTask, CheckIn, PatientMessage, SafetyFlag
 from bedside.errors import AuditChainError
 from bedside.services.csv_cells import to_csv
 
@@ -74,6 +76,8 @@ def record(
     subject_type, _, subject_id = subject.partition(":")
     if organisation_id is None and actor is not None:
         organisation_id = actor.organisation_id
+    if organisation_id is None:
+        organisation_id = _organisation_of_subject(session, subject_type, subject_id)
     event = AuditEvent(
         organisation_id=organisation_id,
         actor_id=actor.id if actor is not None else None,
@@ -87,6 +91,27 @@ def record(
     )
     session.add(event)
     return event
+
+
+_SCOPED_SUBJECTS: dict[str, type[Any]] = {
+    "user": User, "care_task": CareTask, "safety_flag": SafetyFlag, "checkin": CheckIn,
+    "encounter": Encounter, "patient_message": PatientMessage,
+}
+"""Subject types whose row names its organisation (for events with no actor: a failed sign-in,
+a task the safety protocol created)."""
+
+
+def _organisation_of_subject(session: Session, subject_type: str, subject_id: str) -> int | None:
+    if not subject_id.isdigit():
+        return None
+    if subject_type == "organisation":
+        return int(subject_id)
+    table = _SCOPED_SUBJECTS.get(subject_type)
+    if table is None:
+        return None
+    with session.no_autoflush:
+        row = session.get(table, int(subject_id))
+    return getattr(row, "organisation_id", None) if row is not None else None
 
 
 def read(
