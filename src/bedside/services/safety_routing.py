@@ -6,8 +6,9 @@ turns, in this order every time:
 1. the `SafetyFlag` rows and their audit events are committed **in their own transaction, before
    anything else** (retried once: a transient fault must not cost the flag);
 2. the patient's record (check-in, message), one urgent `CareTask` per flag, the task's routing
-   and the audit events are committed together;
-3. if step 2 fails, the tasks alone are retried; if that fails too, the flags are stored and open,
+   and the audit events are committed together (retried once: the flag is already safe, and a
+   transient fault should not cost the patient's words either);
+3. if step 2 fails twice, the tasks alone are retried; if that fails too, the flags are stored and open,
    every active clinician sees a flag without a task, and `reconcile_tasks` (run on every care-team
    page load) creates the missing task.
 
@@ -528,40 +529,57 @@ def escalate(
         if stored is None:
             return FlagOutcome(kinds=kinds, flag_stored=False, record_stored=False)
         flag_ids = stored
-    try:
-        record = store_record(session) if store_record is not None else None
-        routes = []
-        for flag_id, concern in zip(flag_ids, concerns, strict=True):
-            if record is not None:
-                flag = session.get(SafetyFlag, flag_id)
-                if flag is not None:
-                    flag.detail = {**flag.detail, record.key: record.id}
-            routes.append(_create_task(session, patient, flag_id, concern.kind, concern.detail))
-        session.commit()
-    except Exception as error:
-        _rollback_keeping(session, who)
-        log.error(
-            "record of patient %s not stored after safety flags %s: %s",
-            who.id,
-            list(flag_ids),
-            _error_name(error),
-        )
-        if not flag_ids:
-            return FlagOutcome(kinds=kinds, record_stored=False)
-        retried = _tasks_only(session, patient, who, flag_ids, concerns)
+    for attempt in (1, 2):
+        try:
+            record, routes = _store_record_and_tasks(
+                session, patient, flag_ids, concerns, store_record
+            )
+        except Exception as error:
+            _rollback_keeping(session, who)
+            log.error(
+                "record of patient %s not stored after safety flags %s (attempt %s of 2): %s",
+                who.id,
+                list(flag_ids),
+                attempt,
+                _error_name(error),
+            )
+            continue
         return FlagOutcome(
             kinds=kinds,
             flag_ids=flag_ids,
-            record_stored=False,
-            routes=retried or (),
-            tasks_pending=retried is None,
+            record_id=record.id if record is not None else None,
+            routes=routes,
         )
+    if not flag_ids:
+        return FlagOutcome(kinds=kinds, record_stored=False)
+    retried = _tasks_only(session, patient, who, flag_ids, concerns)
     return FlagOutcome(
         kinds=kinds,
         flag_ids=flag_ids,
-        record_id=record.id if record is not None else None,
-        routes=tuple(routes),
+        record_stored=False,
+        routes=retried or (),
+        tasks_pending=retried is None,
     )
+
+
+def _store_record_and_tasks(
+    session: Session,
+    patient: User,
+    flag_ids: Sequence[int],
+    concerns: Sequence[Concern],
+    store_record: Callable[[Session], StoredRecord | None] | None,
+) -> tuple[StoredRecord | None, tuple[Route, ...]]:
+    """Step 2: the record, each flag's link to it and its urgent task, in one transaction."""
+    record = store_record(session) if store_record is not None else None
+    routes = []
+    for flag_id, concern in zip(flag_ids, concerns, strict=True):
+        if record is not None:
+            flag = session.get(SafetyFlag, flag_id)
+            if flag is not None:
+                flag.detail = {**flag.detail, record.key: record.id}
+        routes.append(_create_task(session, patient, flag_id, concern.kind, concern.detail))
+    session.commit()
+    return record, tuple(routes)
 
 
 def raise_flag(
