@@ -172,3 +172,21 @@ def test_hsts_only_over_https(app, world):
     assert secure.get("/").headers.get("strict-transport-security") == "max-age=31536000"
     plain = Client(app, world, "clinician")
     assert "strict-transport-security" not in plain.get("/").headers
+
+
+@pytest.mark.browser
+def test_swagger_ui_runs_under_the_docs_csp_in_a_real_browser(app, browser):
+    """The hash lets the page's own script start Swagger UI: the operations render, and the
+    browser reports no CSP violation."""
+    from browser_support import serving
+
+    with serving(app) as base:
+        page = browser.new_page()
+        violations: list[str] = []
+        page.on("console", lambda message: violations.append(message.text)
+                if "Content Security Policy" in message.text else None)
+        page.goto(f"{base}/docs")
+        page.wait_for_selector(".opblock-summary-path", timeout=20_000)
+        assert "/api/v1/encounters" in page.content()
+        page.close()
+    assert not violations, violations
