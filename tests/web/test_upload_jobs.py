@@ -7,7 +7,6 @@ import threading
 import time
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 
 from bedside.config import Settings
