@@ -16,8 +16,10 @@ import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import func, select
 
+from bedside.db.base import utcnow
 from bedside.db.tables import Encounter, Organisation, User
 from bedside.db.tables_care import CheckIn
+from bedside.db.tables_credentials import TotpCredential
 from bedside.services import accounts, checkins
 from web_fixtures import ADMIN_TOTP_SECRET, Client, World, grant_care, store_encounter
 
@@ -104,9 +106,6 @@ def organisation_b(world, password_hash) -> World:
                                display_name=f"Bravo {role}", role=role, password_hash=password_hash)
             session.add(users[role])
         session.flush()
-        from bedside.db.base import utcnow
-        from bedside.db.tables_credentials import TotpCredential
-
         session.add(TotpCredential(user_id=users["admin"].id, secret=ADMIN_TOTP_SECRET,
                                    confirmed_at=utcnow(), last_step=0))
         session.commit()
