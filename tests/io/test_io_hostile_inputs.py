@@ -131,3 +131,36 @@ def test_a_long_run_of_digits_in_an_srt_file_is_refused_with_its_place(read_with
     assert outcome.kind == "format_error"
     assert (outcome.line, outcome.column) == (5, 1)
     assert "a run of 10000 digits" in outcome.message
+
+
+def test_a_json_array_of_many_conversations_reads_in_linear_time(read_within) -> None:
+    one = b'{"turns": [{"speaker": "A", "text": "hi"}]}'
+    data = b"[" + b",".join([one] * 8_000) + b"]"  # was quadratic: 5,000 took 7 s, 20,000 114 s
+    outcome = read_within(data, "json", "many.json", seconds=5.0)
+    assert (outcome.kind, outcome.conversations) == ("ok", 8_000)
+
+
+@pytest.mark.parametrize("short", [True, False], ids=["short", "long"])
+def test_a_textgrid_of_many_tiers_reads_in_linear_time(read_within, short: bool) -> None:
+    tiers = 12_000  # was quadratic in the tier count: a line count from the start for each tier
+    if short:
+        body = "".join(
+            f'"IntervalTier"\n"S{i}"\n0\n{tiers}\n1\n{i}\n{i + 1}\n"hi"\n' for i in range(tiers)
+        )
+        text = (
+            f'File type = "ooTextFile short"\n"TextGrid"\n\n0\n{tiers}\n<exists>\n{tiers}\n{body}'
+        )
+    else:
+        body = "".join(
+            f'    item [{i + 1}]:\n        class = "IntervalTier"\n        name = "S{i}"\n'
+            f"        xmin = 0\n        xmax = {tiers}\n        intervals: size = 1\n"
+            f"        intervals [1]:\n            xmin = {i}\n            xmax = {i + 1}\n"
+            f'            text = "hi"\n'
+            for i in range(tiers)
+        )
+        text = (
+            f'File type = "ooTextFile"\nObject class = "TextGrid"\n\nxmin = 0\nxmax = {tiers}\n'
+            f"tiers? <exists>\nsize = {tiers}\nitem []:\n{body}"
+        )
+    outcome = read_within(text.encode(), "textgrid", "many.TextGrid", seconds=5.0)
+    assert (outcome.kind, outcome.conversations) == ("ok", 1)

@@ -196,6 +196,7 @@ def read_json_documents(
     if not documents:
         raise FormatError("the JSON array is empty; expected conversation objects", source=source)
     lines = _turn_lines(data)
+    lines_match = len(lines) == _count_turns(documents)  # once: per document it was quadratic
     stem = conversation_id(source)
     used = 0
     for index, document in enumerate(documents, start=1):
@@ -206,9 +207,7 @@ def read_json_documents(
             source=source,
             default_id=f"{stem}-{index}",
             roles=roles,
-            turn_lines=lines[used : used + count]
-            if len(lines) == _count_turns(documents)
-            else None,
+            turn_lines=lines[used : used + count] if lines_match else None,
         )
         used += count
 

@@ -148,10 +148,12 @@ def _long_layout(data: str, source: str) -> _Layout:
         for n, text in enumerate(lines, 1)
         if ("text" in text or "mark" in text) and _LONG_ENTRY.match(text)
     ]
+    size_lines = [n for n, _ in sizes]
     tiers: list[tuple[int | None, list[int]]] = []
     for index, first in enumerate(starts):
         last = starts[index + 1] if index + 1 < len(starts) else len(lines) + 1
-        declared = next((size for n, size in sizes if first < n < last), None)
+        at = bisect.bisect_right(size_lines, first)  # the first size after the tier's start
+        declared = sizes[at][1] if at < len(sizes) and size_lines[at] < last else None
         inside = entries[bisect.bisect_left(entries, first) : bisect.bisect_left(entries, last)]
         tiers.append((declared, inside))
     if tier_count is None:
@@ -167,9 +169,10 @@ def _short_layout(data: str, source: str) -> _Layout:
     checked (`_count`) before it moves the scan, so the loop ends within the token count.
     """
     tokens = [(m.group(0), m.start()) for m in _SHORT_TOKEN.finditer(data)]
+    token_lines = line_numbers(data, (offset for _, offset in tokens))  # one pass, not one a tier
 
     def line_of(token: int) -> int:
-        return line_numbers(data, [tokens[token][1]])[0]
+        return token_lines[token]
 
     tier_count: int | None = None
     if len(tokens) > 5 and tokens[4][0] == "<exists>":
@@ -185,9 +188,9 @@ def _short_layout(data: str, source: str) -> _Layout:
         first = index + 5
         present = min(declared, (len(tokens) - first) // width)
         labels = [  # each entry's label is its last token
-            tokens[i + width - 1][1] for i in range(first, first + present * width, width)
+            token_lines[i + width - 1] for i in range(first, first + present * width, width)
         ]
-        tiers.append((declared, line_numbers(data, labels)))
+        tiers.append((declared, labels))
         index = first + declared * width
     return _Layout(tier_count, line_of(5) if tier_count is not None else None, tiers)
 
