@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Every test database encrypts its transcripts and answers (bedside.db.crypto): one fixed test key,
 # so PostgreSQL tests have the key a deployment must set, and subprocesses inherit it.
 TEST_DATA_KEYS = "test-1:" + "dGVzdC1kYXRhLWtleS0zMi1ieXRlcy1sb25nLi4uLi4="
-os.environ.setdefault("BEDSIDE_DATA_KEYS", TEST_DATA_KEYS)
+os.environ["BEDSIDE_DATA_KEYS"] = TEST_DATA_KEYS  # not a developer's own key
 SAMPLES = ROOT / "data" / "samples"
 
 
