@@ -164,3 +164,13 @@ def test_a_textgrid_of_many_tiers_reads_in_linear_time(read_within, short: bool)
         )
     outcome = read_within(text.encode(), "textgrid", "many.TextGrid", seconds=5.0)
     assert (outcome.kind, outcome.conversations) == ("ok", 1)
+
+
+def test_metadata_nested_too_deep_for_later_code_is_refused(read_within) -> None:
+    deep = b"[" * 900 + b"]" * 900  # json.loads takes it; json.dumps a few frames deeper did not
+    data = b'{"metadata": {"a": ' + deep + b'}, "turns": [{"speaker": "A", "text": "hi"}]}'
+    outcome = read_within(data, "json", "deep.json")
+    assert outcome.kind == "format_error"
+    assert "nested more than 32 levels" in outcome.message
+    shallow = data.replace(deep, b"[[[1]]]")
+    assert read_within(shallow, "json", "shallow.json").kind == "ok"

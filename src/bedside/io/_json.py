@@ -23,6 +23,27 @@ from bedside.model import Conversation, Role
 __all__ = ["conversation_from_document", "read_json", "read_json_documents", "read_jsonl"]
 
 
+MAX_METADATA_DEPTH = 32
+"""Deepest nesting kept in `metadata`. json.loads accepts nearly a thousand levels, but code that
+later walks the metadata recursively (json.dumps a few frames deeper, FastAPI's encoder) then
+fails with RecursionError, far from the upload that caused it."""
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of a parsed JSON value, measured without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if depth <= MAX_METADATA_DEPTH:  # deeper is already too deep: stop counting
+                stack.extend(
+                    (child, depth + 1)
+                    for child in (item.values() if isinstance(item, dict) else item)
+                )
+    return deepest
+
+
 def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not valid JSON; expected a finite number")
 
@@ -100,6 +121,13 @@ def conversation_from_document(
     metadata = document.get("metadata") or {}
     if not isinstance(metadata, dict):
         raise FormatError("'metadata' must be a JSON object", source=source, line=line)
+    if _depth(metadata) > MAX_METADATA_DEPTH:
+        raise FormatError(
+            f"'metadata' is nested more than {MAX_METADATA_DEPTH} levels deep; "
+            'expected a flat object such as {"site": "A"}',
+            source=source,
+            line=line,
+        )
     builder = TurnBuilder(source=source, roles=roles)
     document_line = line
     for index, turn in enumerate(turns):
