@@ -200,3 +200,22 @@ def test_a_restart_marks_interrupted_jobs_failed_with_a_message(make_app, world)
     page = clinician.get(f"/encounters/jobs/{dead_id}")
     assert "the server restarted before the analysis finished" in page.text
     assert "Upload again" in page.text
+
+
+def test_a_shutdown_lets_the_running_job_finish_and_fails_the_queued_one_with_a_message(make_app, world):
+    GatedPipeline.gate.clear()
+    app = make_app(pipeline=GatedPipeline(), settings=Settings(analysis_workers=1, analysis_queue=4))
+    clinician = Client(app, world, "clinician")
+    try:
+        running = clinician.upload(("visit.txt", TRANSCRIPT)).headers["location"]
+        queued = clinician.upload(("visit.txt", TRANSCRIPT)).headers["location"]
+        stopping = threading.Thread(target=app.state.jobs.shutdown)
+        stopping.start()
+        time.sleep(0.3)  # the queue is cancelled at once; the running analysis is waited for
+    finally:
+        GatedPipeline.gate.set()
+    stopping.join(30)
+    assert not stopping.is_alive()
+    assert clinician.get(running).status_code == 303  # done: straight to the report
+    page = clinician.get(queued)
+    assert "the server restarted before the analysis finished" in page.text

@@ -24,6 +24,7 @@ from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
@@ -123,12 +124,12 @@ class JobRunner:
             Busy: the queue is full.
         """
         checked = encounters.check(session, actor, files, patient_email=patient_email)
-        conversation = encounters.read(
-            self.pipeline, checked, parser=self.parser, timeout_s=self.parse_timeout_s
-        )
-        if not self._slots.acquire(blocking=False):
+        if not self._slots.acquire(blocking=False):  # refused before any reading is spent on it
             raise Busy("the server is analysing many uploads; try again in a minute")
         try:
+            conversation = encounters.read(
+                self.pipeline, checked, parser=self.parser, timeout_s=self.parse_timeout_s
+            )
             job = AnalysisJob(organisation_id=actor.organisation_id, owner_id=actor.id,
                               runner=RUNNER)
             session.add(job)
@@ -140,8 +141,12 @@ class JobRunner:
         except BaseException:
             self._slots.release()
             raise
-        future.add_done_callback(lambda _f: self._slots.release())
+        future.add_done_callback(partial(self._finished, job.id))
         return _view(job), future
+
+    def _finished(self, job_id: int, _future: Future[JobView]) -> None:
+        self._mine.discard(job_id)
+        self._slots.release()
 
     def status(self, session: Session, actor: User, job_id: int) -> JobView:
         """The job, for its owner only (anyone else: not found)."""
@@ -152,10 +157,11 @@ class JobRunner:
 
     def shutdown(self) -> None:
         """Stop taking work; queued jobs are failed with a message, running ones finish."""
+        waiting = set(self._mine)
         self._executor.shutdown(wait=True, cancel_futures=True)
-        if self._mine:
+        if waiting:
             with self.sessions() as session:
-                _fail_unfinished(session, self._mine)
+                _fail_unfinished(session, waiting)
 
     def _run(self, work: _Work) -> JobView:
         with self.sessions() as session:
