@@ -374,7 +374,7 @@ SERVICE_CASES: dict[str, tuple[Call, Call]] = {
     "break_glass.for_review": (
         lambda s, a, b: break_glass.for_review(s, a.admin),
         lambda s, a, b: _not_found(lambda: break_glass.open_access(
-            s, a.clinician, b.patient.email, "an emergency justification long enough")),
+            s, a.clinician, "an emergency justification long enough", patient_id=b.patient.id)),
     ),
 }
 

@@ -240,6 +240,26 @@ def test_break_glass_is_justified_time_limited_audited_and_reviewed(world, clien
     assert patient_page(other, world).status_code == 404
 
 
+def test_a_whole_team_urgent_task_opens_the_record_until_it_is_done(world, client_for):
+    """No care team and no duty clinician: safety routing gives the urgent task to every active
+    clinician, who may open the patient's record while the task is open, and not after."""
+    client_for("patient").post(
+        "/checkins/new/phq9", data={f"item{n}": "0" for n in range(1, 9)} | {"item9": "2"}
+    )
+    other = client_for("other")
+    assert "PHQ-9 item 9 above 0" in other.get("/care").text
+    assert patient_page(other, world).status_code == 200
+    assert "access.break_glass_view" not in actions(world)
+    with world.session() as session:
+        task_id = session.scalars(select(CareTask.id)).one()
+    assert other.post(f"/care/tasks/{task_id}/done").status_code == 303
+    assert patient_page(other, world).status_code == 404
+    # break-glass may also name the patient by id
+    opened = other.post("/care/break-glass", data={
+        "patient": str(world.users["patient"].id), "justification": JUSTIFICATION})
+    assert opened.status_code == 303 and patient_page(other, world).status_code == 200
+
+
 def test_break_glass_can_be_closed_early_and_is_for_active_clinicians_only(world, client_for):
     other = client_for("other")
     other.post("/care/break-glass", data={"email": "patient@test.example", "justification": JUSTIFICATION})

@@ -8,8 +8,10 @@
 
 A clinician opens a patient's record (`/care/patients/...`) only while on that patient's care
 team (`bedside.services.grants`: granted by an admin or a team clinician, never by themselves) or
-during an unexpired break-glass access (`bedside.services.break_glass`). Unassigned patients are
-visible to no clinician. Educators see a member's work only after the member accepted the
+during an unexpired break-glass access (`bedside.services.break_glass`), or while safety routing
+has given them the patient's open task (`bedside.services.safety_routing`; with no care team and
+no duty clinician that is every active clinician, until the task is done). Otherwise unassigned
+patients are visible to no clinician. Educators see a member's work only after the member accepted the
 invitation (`bedside.services.cohort_membership`). Every rule is scoped by organisation.
 """
 
@@ -104,8 +106,8 @@ def patients_in_care_of(clinician: User, *, now: datetime | None = None) -> Colu
     """SQL filter on `User`: the patients this clinician may open now.
 
     Patients of the clinician's organisation whose care team they are on, whose open task safety
-    routing assigned to them, or for whom they hold an unexpired break-glass access; nothing for
-    a disabled or non-clinician account.
+    routing shows them, or for whom they hold an unexpired break-glass access; nothing for a
+    disabled or non-clinician account.
     """
     if clinician.user_role is not UserRole.CLINICIAN or not clinician.is_active:
         return false()
@@ -155,7 +157,7 @@ def through_break_glass(
             ),
             User.id.in_(
                 select(CareTask.patient_id).where(
-                    CareTask.assignee_id == clinician.id, CareTask.status == "open"
+                    CareTask.status == "open", task_visible_to(clinician)
                 )
             ),
         ),

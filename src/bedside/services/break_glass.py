@@ -38,17 +38,21 @@ MAX_JUSTIFICATION = 2000
 def open_access(
     session: Session,
     clinician: User,
-    patient_email: str,
     justification: str,
     *,
+    patient_email: str = "",
+    patient_id: int | None = None,
     ip: str | None = None,
     now: datetime | None = None,
 ) -> BreakGlassAccess:
     """Open a patient's record for `DURATION`, with a justification of at least 20 characters.
 
+    The patient is named by e-mail, or by id (from a whole-team urgent task on the care page,
+    whose patient has no care team the clinician is on).
+
     Raises:
         PermissionDenied: not an active clinician, or the justification is too short or long.
-        NotFound: no patient with that e-mail in the clinician's organisation.
+        NotFound: no such patient in the clinician's organisation.
     """
     if clinician.user_role is not UserRole.CLINICIAN or not clinician.is_active:
         raise PermissionDenied("break-glass access is for active clinician accounts")
@@ -60,11 +64,14 @@ def open_access(
         )
     if len(reason) > MAX_JUSTIFICATION:
         raise PermissionDenied(f"the justification is limited to {MAX_JUSTIFICATION} characters")
-    patient = repos.organisation_user_by_email(
-        session, patient_email, organisation_id=clinician.organisation_id
+    org = clinician.organisation_id
+    patient = (
+        repos.organisation_user(session, patient_id, organisation_id=org)
+        if patient_id is not None
+        else repos.organisation_user_by_email(session, patient_email, organisation_id=org)
     )
     if patient is None or patient.user_role is not UserRole.PATIENT:
-        raise NotFound("no patient account with that e-mail in your organisation")
+        raise NotFound("no such patient account in your organisation")
     opened = now or utcnow()
     grant = BreakGlassAccess(
         organisation_id=clinician.organisation_id,

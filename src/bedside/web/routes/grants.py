@@ -14,7 +14,16 @@ from fastapi.responses import RedirectResponse, Response
 from bedside.db.tables import User, UserRole
 from bedside.errors import NotFound, PermissionDenied
 from bedside.services import audit, break_glass, cohort_membership, grants
-from bedside.web.deps import AdminUser, CurrentUser, RecordId, SessionDep, client_ip, require_roles
+from bedside.web.deps import (
+    MAX_ID,
+    AdminUser,
+    CurrentUser,
+    OptionalUserId,
+    RecordId,
+    SessionDep,
+    client_ip,
+    require_roles,
+)
 from bedside.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -68,9 +77,10 @@ def _back(user: User, patient_id: int) -> str:
 # ----- break-glass (clinicians) -----------------------------------------------------------------
 
 
-@router.get("/care/break-glass")
-def break_glass_form(request: Request, user: Clinician) -> Any:
-    """The emergency-access form: which patient, and why now."""
+def _break_glass_page(
+    request: Request, *, email: str = "", patient: int | None = None, justification: str = "",
+    error: str | None = None, status_code: int = 200,
+) -> Any:
     return render(
         request, "access/break_glass.html",
         {"error": None, "hours": break_glass.DURATION.total_seconds() / 3600,
@@ -80,22 +90,29 @@ def break_glass_form(request: Request, user: Clinician) -> Any:
 
 @router.post("/care/break-glass")
 def break_glass_open(
+@router.get("/care/break-glass")
+def break_glass_form(request: Request, user: Clinician, patient: OptionalUserId = None) -> Any:
+    """The emergency-access form: which patient (by e-mail, or the id of a task's patient), why."""
+    return _break_glass_page(request, patient=patient)
+
+
     request: Request,
     session: SessionDep,
     user: Clinician,
     email: Annotated[str, Form(max_length=320)] = "",
     justification: Annotated[str, Form(max_length=4000)] = "",
 ) -> Any:
+    patient: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
     """Open the record for four hours (audited as `access.break_glass`, reviewed by admins)."""
     try:
-        grant = break_glass.open_access(session, user, email, justification, ip=client_ip(request))
+        grant = break_glass.open_access(
+            session, user, justification, patient_email=email, patient_id=patient,
+            ip=client_ip(request),
+        )
     except (PermissionDenied, NotFound) as error:
         session.rollback()
-        return render(
-            request, "access/break_glass.html",
-            {"error": str(error), "hours": break_glass.DURATION.total_seconds() / 3600,
-             "minimum": break_glass.MIN_JUSTIFICATION, "email": email,
-             "justification": justification},
+        return _break_glass_page(
+            request, email=email, patient=patient, justification=justification, error=str(error),
             status_code=403 if isinstance(error, PermissionDenied) else 404,
         )
     return RedirectResponse(f"/care/patients/{grant.patient_id}", status_code=303)
