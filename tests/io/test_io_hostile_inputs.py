@@ -5,7 +5,8 @@ Before the fix: the 140-byte short TextGrid with entry count -4 looped for ever;
 entry count and `xmin = -1.2.3` raised ValueError; a first line nested 3,000 deep raised
 RecursionError during format detection; negative counts and wrong tier counts were accepted
 silently; a long TextGrid whose text opens a quote that no line closes took time quadratic in
-its size (320 KB: 30 s), and a run of blank lines made the negative-time scan quadratic.
+its size (320 KB: 30 s), and a run of blank lines made the negative-time scan quadratic. A count
+such as `4²` (str.isdigit() says yes, int() says no) broke the first version of the count check.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ HOSTILE = {
     "textgrid/long_tier_count_mismatch.TextGrid": (7, "declares 3 tiers but 2 were found"),
     "textgrid/long_malformed_negative_time.TextGrid": (24, "'-1.2.3' is not a number"),
     "textgrid/long_unclosed_text.TextGrid": (48, "opens a quote that no line closes"),
+    "textgrid/short_superscript_entry_count.TextGrid": (12, "entry count '1²' is not a count"),
+    "textgrid/long_superscript_tier_count.TextGrid": (7, "tier count '2²' is not a count"),
     "detect/deep_first_line.bin": (None, "maximum recursion depth"),
 }
 

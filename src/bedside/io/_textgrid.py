@@ -97,7 +97,8 @@ def _count(text: str, what: str, *, source: str, line: int) -> int:
     of digits cannot be converted at all. Both are a FormatError naming the line.
     """
     digits = text.lstrip("+")
-    if not digits.isdigit() or len(digits) > _MAX_COUNT_DIGITS:
+    # ASCII only: "4²".isdigit() is true, yet int("4²") raises ValueError.
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > _MAX_COUNT_DIGITS:
         raise FormatError(
             f"{what} count {brief(text)} is not a count; expected a whole number from 0",
             source=source,
