@@ -62,6 +62,10 @@ UPLOADERS = ("clinician", "educator", "learner")
 PLAYERS = UPLOADERS
 A_MARK = "Alfamark"  # in every display name, title and text of organisation A
 A_EMAIL = "@test.example"
+# Clinical content of A's patient (transcript, message, safety flag), which admins, researchers
+# and a clinician outside the care team must never be shown.
+CLINICAL = ("worried about these headaches", "felt low all week", "self_harm", "item9")
+NO_CLINICAL_CONTENT = ("A.admin", "A.researcher", "A.other")
 STRONG = "Matrix-check 7f3kQ2pz unusual"
 SCENARIO = "grief"
 
@@ -87,6 +91,7 @@ class Row:
     form: dict[str, Any] | None = None
     pending: dict[str, str] = field(default_factory=dict)
     ids: dict[str, str] = field(default_factory=dict)
+    clinical: bool = False  # the answer is clinical content by design (a patient's export)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -102,6 +107,7 @@ def row(
     b: dict[str, Outcome] | None = None,
     pending: dict[str, str] | None = None,
     ids: dict[str, str] | None = None,
+    clinical: bool = False,
     **roles: Outcome,
 ) -> Row:
     """`row("GET /care", 403, clinician=200)`: 403 for every role but clinicians.
@@ -123,7 +129,7 @@ def row(
     for role in ROLES:
         derived = DENIED if names_a_record else expected[f"A.{role}"]
         expected[f"B.{role}"] = (b or {}).get(role, derived)
-    return Row(method, path, expected, form, dict(pending or {}), dict(ids or {}))
+    return Row(method, path, expected, form, dict(pending or {}), dict(ids or {}), clinical)
 
 
 def data(**values: str) -> dict[str, Any]:
@@ -192,7 +198,7 @@ MATRIX: dict[str, list[Row]] = {
                       password=STRONG)),
         row("POST /admin/users/{user_id}/password", 403, admin=200, form=data(new_password=STRONG)),
         row("POST /admin/users/{user_id}/active", 403, admin=303, form=data(active="false")),
-        row("POST /admin/patients/{patient_id}/export", 403, admin=200,
+        row("POST /admin/patients/{patient_id}/export", 403, admin=200, clinical=True,
             form=data(reason="The patient asked for a copy")),
         row("POST /admin/patients/{patient_id}/erase", 403, admin=400, b={"admin": 400},  # unconfirmed
             form=data(reason="The patient asked to be forgotten")),
@@ -363,8 +369,10 @@ def _records_of_a(app: Any, world: World, pipeline: Any) -> dict[str, Any]:
         cohort_id = session.scalar(select(Cohort.id).where(Cohort.educator_id == educator.id))
         cohort_membership.invite(session, educator, cohort_id, world.users["learner"].email)
         invitation_id = session.scalar(select(CohortInvitation.id))
-        glass = break_glass.open_access(session, _actor(session, world, "duty"), patient.email,
-                                        "Called at night in crisis; the care team is away")
+        glass = break_glass.open_access(
+            session, _actor(session, world, "duty"),
+            "Called at night in crisis; the care team is away", patient_email=patient.email,
+        )
         assert result.flag_ids
         task_id = session.scalar(select(CareTask.id).where(CareTask.flag_id == result.flag_ids[0]))
         assert session.get(CohortMember, (cohort_id, clinician.id)) is not None
@@ -450,11 +458,16 @@ def _verdict(actor: str, r: Row, response: Any) -> str | None:
     to_sign_in = str(response.headers.get("location", "")).startswith("/login")
     if actor == ANON and response.status_code == 303 and not to_sign_in:
         return f"{where} to {response.headers['location']}, expected the sign-in page"
-    if actor.startswith("B.") and response.status_code == 200:
+    if response.status_code == 200:
         text = response.text
-        for mark in (A_MARK, A_EMAIL):
-            if mark in text:
-                return f"{where} shows organisation A's data ({mark!r})"
+        if actor.startswith("B."):
+            for mark in (A_MARK, A_EMAIL):
+                if mark in text:
+                    return f"{where} shows organisation A's data ({mark!r})"
+        if actor in NO_CLINICAL_CONTENT and not r.clinical:
+            for mark in CLINICAL:
+                if mark in text:
+                    return f"{where} shows A's patient's clinical content ({mark!r})"
     return None
 
 
@@ -469,6 +482,18 @@ def test_every_route_for_every_actor(actor, app, setting):
         if problem:
             problems.append(problem)
     assert not problems, "\n".join(problems)
+
+
+def test_the_leak_markers_show_where_they_are_allowed(app, setting):
+    """The leak checks above look for these strings: they must be there for those entitled."""
+    clinician = Actor(app, setting, "A.clinician")
+    values = setting.values
+    report = clinician.page.get(f"/encounters/{values['encounter_id']}").text
+    assert A_MARK in report and CLINICAL[0] in report
+    patient_page = clinician.page.get(f"/care/patients/{values['patient_id']}").text
+    assert CLINICAL[1] in patient_page
+    admin = Actor(app, setting, "A.admin")
+    assert A_EMAIL in admin.page.get("/admin/users").text
 
 
 PENDING = [
