@@ -40,7 +40,10 @@ SOCIAL_RISK = {
 
 
 class FaultInjector:
-    """Fails the k-th cursor execute or commit on an engine while armed (once, or from k on)."""
+    """Fails the k-th cursor execute or commit on an engine while armed (once, or from k on).
+
+    From k on, rollbacks fail as well, as they do when the server is gone.
+    """
 
     def __init__(self, engine: Any) -> None:
         self.engine = engine
@@ -52,10 +55,12 @@ class FaultInjector:
         self.fired = 0
         event.listen(engine, "before_cursor_execute", self._statement)
         event.listen(engine, "commit", self._commit)
+        event.listen(engine, "rollback", self._rollback)
 
     def remove(self) -> None:
         event.remove(self.engine, "before_cursor_execute", self._statement)
         event.remove(self.engine, "commit", self._commit)
+        event.remove(self.engine, "rollback", self._rollback)
 
     def arm(self, fail_at: int | None, *, persistent: bool = False) -> None:
         self.count, self.fail_at, self.persistent, self.fired = 0, fail_at, persistent, 0
@@ -77,6 +82,11 @@ class FaultInjector:
     def _commit(self, conn: Any) -> None:
         if self._step():
             raise OperationalError("COMMIT", None, self.dbapi_error(f"injected at {self.count}"))
+
+    def _rollback(self, conn: Any) -> None:
+        """Once the database has gone away, rolling back fails too (not counted as a step)."""
+        if self.active and self.persistent and self.fail_at is not None and self.count >= self.fail_at:
+            raise OperationalError("ROLLBACK", None, self.dbapi_error("injected: server gone"))
 
     @contextmanager
     def during(self) -> Iterator[None]:
