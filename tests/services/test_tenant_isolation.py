@@ -360,6 +360,10 @@ SERVICE_CASES: dict[str, tuple[Call, Call]] = {
         lambda s, a, b: cohort_membership.pending_for_user(s, a.learner),
         lambda s, a, b: cohort_membership.pending_for_user(s, forged(b.learner, a.organisation_id)),
     ),
+    "cohort_membership.memberships_of": (
+        lambda s, a, b: [s.get(Cohort, m.cohort_id) for m in cohort_membership.memberships_of(s, a.clinician)],
+        lambda s, a, b: cohort_membership.memberships_of(s, forged(b.clinician, a.organisation_id)),
+    ),
     "cohort_membership.organisation_cohorts": (
         lambda s, a, b: [m for e in cohort_membership.organisation_cohorts(s, a.admin)
                          for m in (e.cohort, *e.members, *e.pending)],

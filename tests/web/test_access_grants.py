@@ -116,8 +116,10 @@ def test_a_clinician_on_the_team_adds_a_colleague_and_the_patient_can_remove_one
                            data={"email": "other@test.example", "consent": "true"})
     assert added.status_code == 303
     assert patient_page(other, world).status_code == 200
-    removed = client_for("patient").post(
-        f"/care/patients/{world.users['patient'].id}/team/{world.users['other'].id}/remove")
+    own_page = client_for("patient").get("/checkins").text
+    remove = f"/care/patients/{world.users['patient'].id}/team/{world.users['other'].id}/remove"
+    assert "Who can see your check-ins" in own_page and remove in own_page
+    removed = client_for("patient").post(remove)
     assert removed.status_code == 303
     assert patient_page(other, world).status_code == 404
     assert patient_page(clinician, world).status_code == 200
@@ -175,7 +177,10 @@ def test_an_educator_cannot_add_a_clinician_and_read_their_encounters(world, cli
     assert other.post(f"/training/invitations/{invitation.id}/accept").status_code == 303
     assert educator.get(f"/encounters/{encounter_id}").status_code == 200
     # and the member may leave: the educator's access ends with it
-    left = other.post(f"/training/cohorts/{cohort_id}/members/{world.users['other'].id}/remove")
+    home = other.get("/training").text
+    leave = f"/training/cohorts/{cohort_id}/members/{world.users['other'].id}/remove"
+    assert "Your cohorts" in home and leave in home
+    left = other.post(leave)
     assert left.status_code == 303
     assert educator.get(f"/encounters/{encounter_id}").status_code == 404
     assert {"cohort.invite", "cohort.accept", "cohort.remove"} <= set(actions(world))

@@ -26,10 +26,12 @@ __all__ = [
     "MEMBER_ROLES",
     "CohortEntry",
     "Invitation",
+    "Membership",
     "accept",
     "admin_add",
     "decline",
     "invite",
+    "memberships_of",
     "organisation_cohorts",
     "pending_for_cohort",
     "pending_for_user",
@@ -202,6 +204,27 @@ def remove(
         session, actor, "cohort.remove", f"cohort:{cohort.id}", ip=ip, detail=f"user:{user_id}"
     )
     session.commit()
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A cohort the account belongs to, as the member sees it."""
+
+    cohort_id: int
+    cohort_name: str
+    educator_name: str
+
+
+def memberships_of(session: Session, user: User) -> list[Membership]:
+    """The cohorts this account belongs to (whose educator may follow their work)."""
+    rows = session.execute(
+        select(Cohort.id, Cohort.name, User.display_name)
+        .join(CohortMember, CohortMember.cohort_id == Cohort.id)
+        .join(User, User.id == Cohort.educator_id)
+        .where(CohortMember.user_id == user.id, Cohort.organisation_id == user.organisation_id)
+        .order_by(Cohort.name, Cohort.id)
+    ).all()
+    return [Membership(cohort_id=i, cohort_name=name, educator_name=by) for i, name, by in rows]
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,7 @@ def patient_home(request: Request, session: SessionDep, user: Patient) -> Any:
             "prompts": what_matters_prompts(),
             "has_plan": careplans.signed_plan_for_patient(session, user) is not None,
             "notice": request.query_params.get("done"),
+            "team": grants.team_members(session, user),
         },
     )
 

@@ -99,6 +99,7 @@ def home(request: Request, session: SessionDep, user: Player) -> Any:
             "charts": charts,
             "titles": titles,
             "invitations": cohort_membership.pending_for_user(session, user),
+            "memberships": cohort_membership.memberships_of(session, user),
         },
     )
 
