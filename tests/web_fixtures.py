@@ -336,8 +336,8 @@ def store_patient_records(world: World, marker: str, *, patient: str = "patient"
     document = {"turns": [{"speaker": "Patient", "text": f"I am {marker}"}]}
     rows = {
         "encounters": Encounter(
-            organisation_id=org, owner_id=clinician_id, patient_id=patient_id, title="Visit",
-            source_name="visit.txt", turn_count=1, conversation=document, analysis=document,
+            organisation_id=org, owner_id=clinician_id, patient_id=patient_id, title=f"Visit {marker}",
+            source_name=f"{marker}.txt", turn_count=1, conversation=document, analysis=document,
             report=document,
         ),
         "patient_messages": PatientMessage(organisation_id=org, patient_id=patient_id, text=marker),

@@ -25,17 +25,20 @@ down_revision: str | Sequence[str] | None = '0007_audit'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# (table, column, holds JSON) as of this revision; later revisions must not change this list.
+JSONB = postgresql.JSONB(astext_type=sa.Text())
+# (table, column, holds JSON, PostgreSQL type before) as of this revision; never change this list.
 SEALED = (
-    ('encounters', 'conversation', True),
-    ('encounters', 'analysis', True),
-    ('encounters', 'report', True),
-    ('checkins', 'answers', True),
-    ('patient_messages', 'text', False),
-    ('patient_voice', 'what_matters', False),
-    ('patient_voice', 'goals', True),
-    ('care_plans', 'document', True),
-    ('training_attempts', 'state', True),
+    ('encounters', 'title', False, sa.String(length=200)),
+    ('encounters', 'source_name', False, sa.String(length=500)),
+    ('encounters', 'conversation', True, JSONB),
+    ('encounters', 'analysis', True, JSONB),
+    ('encounters', 'report', True, JSONB),
+    ('checkins', 'answers', True, JSONB),
+    ('patient_messages', 'text', False, sa.Text()),
+    ('patient_voice', 'what_matters', False, sa.Text()),
+    ('patient_voice', 'goals', True, JSONB),
+    ('care_plans', 'document', True, JSONB),
+    ('training_attempts', 'state', True, JSONB),
 )
 BATCH = 500
 
@@ -89,15 +92,15 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('organisation_id', name=op.f('pk_retention_policies'))
     )
     postgres = op.get_bind().dialect.name == 'postgresql'
-    for table, column, _ in SEALED:
-        if postgres:
+    for table, column, _, before in SEALED:
+        if postgres and not isinstance(before, sa.Text):
             op.alter_column(table, column, type_=sa.Text(), postgresql_using=f'"{column}"::text')
-    if not any(_has_rows(table, column) for table, column, _ in SEALED):
+    if not any(_has_rows(table, column) for table, column, _, _ in SEALED):
         return
     from bedside.db.crypto import is_sealed, seal
 
     keyring = _keyring()
-    for table, column, is_json in SEALED:
+    for table, column, is_json, _ in SEALED:
         purpose = f'{table}.{column}'
 
         def encrypt(value: str, purpose: str = purpose, is_json: bool = is_json) -> str | None:
@@ -111,11 +114,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    if any(_has_rows(table, column) for table, column, _ in SEALED):
+    if any(_has_rows(table, column) for table, column, _, _ in SEALED):
         from bedside.db.crypto import is_sealed, unseal
 
         keyring = _keyring()
-        for table, column, _ in SEALED:
+        for table, column, _, _ in SEALED:
             purpose = f'{table}.{column}'
 
             def decrypt(value: str, purpose: str = purpose) -> str | None:
@@ -125,10 +128,8 @@ def downgrade() -> None:
 
             _rewrite(table, column, decrypt)
     if op.get_bind().dialect.name == 'postgresql':
-        for table, column, is_json in SEALED:
-            if is_json:
-                op.alter_column(
-                    table, column, type_=postgresql.JSONB(astext_type=sa.Text()),
-                    postgresql_using=f'"{column}"::jsonb',
-                )
+        for table, column, _, before in SEALED:
+            if not isinstance(before, sa.Text):
+                cast = 'jsonb' if before is JSONB else f'varchar({before.length})'
+                op.alter_column(table, column, type_=before, postgresql_using=f'"{column}"::{cast}')
     op.drop_table('retention_policies')

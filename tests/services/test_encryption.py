@@ -21,7 +21,7 @@ from web_fixtures import store_patient_records
 
 MARKER = "MARKER-zebra-7731"
 PATIENT_WORDS = {
-    "encounters.conversation", "encounters.analysis", "encounters.report", "checkins.answers",
+    "encounters.title", "encounters.source_name", "encounters.conversation", "encounters.analysis", "encounters.report", "checkins.answers",
     "patient_messages.text", "patient_voice.what_matters", "patient_voice.goals",
     "care_plans.document", "training_attempts.state",
 }

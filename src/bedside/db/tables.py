@@ -14,7 +14,7 @@ from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bedside.db.base import Base, utcnow
-from bedside.db.crypto import EncryptedJSON
+from bedside.db.crypto import EncryptedJSON, EncryptedText
 
 __all__ = [
     "ApiToken",
@@ -146,8 +146,9 @@ class Encounter(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True, default=None)
-    title: Mapped[str] = mapped_column(String(200))
-    source_name: Mapped[str] = mapped_column(String(500))
+    # Sealed too: uploaders name visits and files after the patient ("Mrs Smith follow-up").
+    title: Mapped[str] = mapped_column(EncryptedText("encounters.title"))
+    source_name: Mapped[str] = mapped_column(EncryptedText("encounters.source_name"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     turn_count: Mapped[int] = mapped_column(Integer)
     score: Mapped[int | None] = mapped_column(Integer, default=None)
