@@ -190,3 +190,30 @@ def test_swagger_ui_runs_under_the_docs_csp_in_a_real_browser(app, browser):
         assert "/api/v1/encounters" in page.content()
         page.close()
     assert not violations, violations
+
+
+def test_the_headers_middleware_is_the_outermost(app):
+    """Added last, it wraps every other middleware (a new one added after it would not be)."""
+    from bedside.web.middleware import SecurityHeadersMiddleware
+
+    assert app.user_middleware[0].cls is SecurityHeadersMiddleware, [
+        m.cls.__name__ for m in app.user_middleware
+    ]
+
+
+def test_a_request_timeout_503_carries_the_headers(make_app, world):
+    """The slow-request limit answers from its own middleware: inside the headers one."""
+    import time
+
+    from bedside.config import Settings
+
+    app = make_app(settings=Settings(request_timeout_s=0.2))
+
+    def slow() -> str:
+        time.sleep(1.0)
+        return "late"
+
+    app.add_api_route("/slow", slow)
+    response = TestClient(app).get("/slow")
+    assert response.status_code == 503
+    assert_secure(response)
