@@ -21,7 +21,7 @@ PASSWORD = "a long care test passphrase"
 def live(tmp_path_factory):
     """An organisation with one patient and their clinician, served on loopback."""
     require_chromium()
-    from bedside.services import accounts, checkins
+    from bedside.services import accounts, grants
     from bedside.services.database import open_database, upgrade
     from bedside.web.app import create_app
 
@@ -42,7 +42,7 @@ def live(tmp_path_factory):
             password=PASSWORD,
             password_hash=digest,
         )
-        accounts.create_user(
+        patient = accounts.create_user(
             session,
             None,
             organisation_id=organisation.id,
@@ -52,7 +52,17 @@ def live(tmp_path_factory):
             password=PASSWORD,
             password_hash=digest,
         )
-        checkins.assign_patient(session, clinician, "sam@care.example")
+        admin = accounts.create_user(
+            session,
+            None,
+            organisation_id=organisation.id,
+            email="admin@care.example",
+            display_name="Practice Admin",
+            role="admin",
+            password=PASSWORD,
+            password_hash=digest,
+        )
+        grants.grant_care(session, admin, patient.id, clinician.email, consent=True)
     app = create_app(database=database, secret_key="care-browser-secret-" + "y" * 32)
     with serving(app) as base:
         yield base
