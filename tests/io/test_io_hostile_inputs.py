@@ -1,7 +1,8 @@
 """Inputs built to stop a reader (issue 11, finding 1): each ends in a FormatError naming the line,
 within a wall-clock bound, run in a child process so that a regression fails rather than hangs.
 
-Before the fix: the 140-byte short TextGrid with entry count -4 looped for ever; a 4,301-digit
+Before the fix: the 140-byte short TextGrid with entry count -4 looped for ever, and with -10
+raised IndexError (the scan stepped back before the first token); a 4,301-digit
 entry count and `xmin = -1.2.3` raised ValueError; a first line nested 3,000 deep raised
 RecursionError during format detection; negative counts and wrong tier counts were accepted
 silently; a long TextGrid whose text opens a quote that no line closes took time quadratic in
@@ -23,6 +24,7 @@ SHORT = (FIXTURES / "ok" / "sample_short.TextGrid").read_text()
 # fixture under fuzz/ -> (line the FormatError names, words in its message)
 HOSTILE = {
     "textgrid/short_negative_entry_count.TextGrid": (12, "entry count '-4' is not a count"),
+    "textgrid/short_very_negative_entry_count.TextGrid": (12, "entry count '-10' is not a count"),
     "textgrid/short_huge_entry_count.TextGrid": (12, "is not a count"),
     "textgrid/short_negative_tier_count.TextGrid": (7, "tier count '-1' is not a count"),
     "textgrid/short_tier_count_mismatch.TextGrid": (7, "declares 3 tiers but 2 were found"),
