@@ -343,3 +343,29 @@ def test_the_protocol_runs_under_the_least_privilege_database_role(world, backen
         if postgres:
             event.remove(engine, "checkout", as_app)
             event.remove(engine, "checkin", back)
+
+
+def test_taking_a_clinician_off_the_care_team_moves_their_task_to_the_team_left(world):
+    from bedside.services import grants
+
+    _on_team(world, "other")
+    _on_team(world, "clinician")
+    outcome = _raise(world)
+    task = _task_of(world, outcome.flag_ids[0])
+    holder = task.assignee_id
+    remaining = "clinician" if holder == world.users["other"].id else "other"
+    with world.session() as session:
+        grants.revoke_care(
+            session, _user(session, world, "admin"), world.users["patient"].id, holder
+        )
+    with world.session() as session:
+        moved = session.get(CareTask, task.id)
+        assert moved.assignee_id == world.users[remaining].id
+        assert safety_routing.routing_history(session, task.id)[-1].reason == "care_team_changed"
+        grants.revoke_care(
+            session, _user(session, world, "admin"), world.users["patient"].id,
+            world.users[remaining].id,
+        )
+    with world.session() as session:  # no team left, no duty clinician: the whole team
+        assert session.get(CareTask, task.id).assignee_id is None
+    assert _sees_task(world, "other", task.id) and _sees_task(world, "clinician", task.id)

@@ -25,7 +25,7 @@ from bedside.db.tables import User, UserRole
 from bedside.db.tables_access import CareConsent
 from bedside.db.tables_care import CareAssignment
 from bedside.errors import NotFound, PermissionDenied
-from bedside.services import audit
+from bedside.services import audit, safety_routing
 from bedside.services.care_team import care_team
 
 __all__ = [
@@ -162,6 +162,8 @@ def revoke_care(
     audit.record(
         session, actor, "care.revoke", f"user:{patient.id}", ip=ip, detail=f"clinician:{clinician_id}"
     )
+    # their open tasks for this patient go to the team that remains (else duty, else everyone)
+    safety_routing.reroute_patient(session, patient, actor=actor, ip=ip)
     session.commit()
 
 

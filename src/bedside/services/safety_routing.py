@@ -57,6 +57,7 @@ __all__ = [
     "raise_flag",
     "reassign_from",
     "reconcile_tasks",
+    "reroute_patient",
     "route_for",
     "routing_history",
     "set_duty_clinician",
@@ -347,6 +348,46 @@ def reassign_from(
             detail=f"{len(tasks)} tasks",
         )
     return len(tasks)
+
+
+def reroute_patient(
+    session: Session,
+    patient: User,
+    *,
+    actor: User | None,
+    reason: str = "care_team_changed",
+    ip: str | None = None,
+) -> int:
+    """Re-route the patient's open tasks held by someone routing would no longer choose.
+
+    Called when the care team changes (a clinician taken off it): their tasks for this patient
+    move to the team that remains, else the duty clinician, else everyone. Tasks for the whole
+    team stay as they are. Does not commit; returns how many tasks moved.
+    """
+    session.flush()
+    team = {member.id for member in care_team(session, patient)}
+    duty = duty_clinician(session, patient.organisation_id)
+    keep = team or ({duty.id} if duty is not None else set())
+    tasks = session.scalars(
+        select(CareTask).where(
+            CareTask.patient_id == patient.id,
+            CareTask.status == "open",
+            CareTask.assignee_id.is_not(None),
+        )
+    ).all()
+    moved = [task for task in tasks if task.assignee_id not in keep]
+    for task in moved:
+        _reassign(session, task, patient, reason, actor=actor)
+    if moved:
+        audit.record(
+            session,
+            actor,
+            "safety.reassign",
+            f"user:{patient.id}",
+            ip=ip,
+            detail=f"{len(moved)} tasks",
+        )
+    return len(moved)
 
 
 # ----- the protocol ---------------------------------------------------------------------------
