@@ -39,6 +39,7 @@ SEALED = (
     ('patient_voice', 'goals', True, JSONB),
     ('care_plans', 'document', True, JSONB),
     ('training_attempts', 'state', True, JSONB),
+    ('break_glass_access', 'justification', False, sa.Text()),
 )
 BATCH = 500
 

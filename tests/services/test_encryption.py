@@ -288,3 +288,24 @@ def test_a_tampered_value_is_a_500_for_the_reader_and_a_log_line_without_content
     assert MARKER not in response.text
     logged = [r.getMessage() for r in caplog.records if "failed to decrypt" in r.getMessage()]
     assert logged and "encounters.analysis" in logged[0] and MARKER not in logged[0]
+
+
+def test_a_break_glass_justification_is_sealed_too(world):
+    from datetime import timedelta
+
+    from bedside.db import utcnow
+    from bedside.db.tables_access import BreakGlassAccess
+
+    with world.session() as session:
+        grant = BreakGlassAccess(organisation_id=world.organisation_id,
+                                 clinician_id=world.users["other"].id,
+                                 patient_id=world.users["patient"].id,
+                                 justification=f"found unconscious {MARKER}",
+                                 expires_at=utcnow() + timedelta(hours=4))
+        session.add(grant)
+        session.commit()
+        grant_id = grant.id
+    [raw] = _raw_values(world.database)["break_glass_access.justification"]
+    assert crypto.is_sealed(raw) and MARKER not in raw
+    with world.session() as session:
+        assert session.get(BreakGlassAccess, grant_id).justification.endswith(MARKER)

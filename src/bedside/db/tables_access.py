@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bedside.db.base import Base, utcnow
+from bedside.db.crypto import EncryptedText
 
 __all__ = ["BreakGlassAccess", "CareConsent", "CohortInvitation"]
 
@@ -69,7 +70,8 @@ class BreakGlassAccess(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     clinician_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    justification: Mapped[str] = mapped_column(Text)
+    # Sealed (`bedside.db.crypto`): the reason for an emergency is often clinical.
+    justification: Mapped[str] = mapped_column(EncryptedText("break_glass_access.justification"))
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     ended_at: Mapped[datetime | None] = mapped_column(default=None)
