@@ -215,8 +215,8 @@ def test_jsonl_export_appends_only_new_rows_and_resumes(world, tmp_path, monkeyp
     for before, after in itertools.pairwise(rows):
         assert after["prev_hash"] == before["row_hash"]
         assert after["id"] > before["id"]
-    last = rows[-1]
-    assert last["row_hash"] == chain_hash(last["prev_hash"], canonical(last))
+    for row in rows:  # a log store can check the copy on its own, line by line
+        assert row["row_hash"] == chain_hash(row["prev_hash"], canonical(row))
 
 
 def test_jsonl_export_refuses_a_file_that_does_not_continue_the_chain(world, tmp_path, monkeypatch):
@@ -273,3 +273,18 @@ def test_events_without_an_actor_take_the_organisation_of_their_subject(world):
             AuditEvent.action.in_(("task.create", "auth.failure")))).all()
     assert {e.action for e in created} == {"task.create", "auth.failure"}
     assert {e.organisation_id for e in created} == {world.organisation_id}
+
+
+def test_verify_against_the_export_finds_the_newest_rows_deleted(world, tmp_path, monkeypatch):
+    """Deleting the newest rows leaves a chain that verifies on its own; the copy shows it."""
+    path = tmp_path / "audit.jsonl"
+    ids = [_record(world, "clinician", "encounter.view", f"encounter:{n}") for n in range(3)]
+    assert _export(world.database, path, monkeypatch).exit_code == 0
+    assert _verify_cli(world.database, monkeypatch, "--against", str(path)).exit_code == 0
+    _tamper(world.database, "DELETE FROM audit_events WHERE id = :id", {"id": ids[-1]})
+    assert _verify_cli(world.database, monkeypatch).exit_code == 0  # the chain alone: fine
+    against = _verify_cli(world.database, monkeypatch, "--against", str(path))
+    assert against.exit_code == 1
+    assert f"broken at row {ids[-1]}" in against.stderr and "not in the database" in against.stderr
+    missing = _verify_cli(world.database, monkeypatch, "--against", str(tmp_path / "none.jsonl"))
+    assert missing.exit_code == 2 and "does not exist" in missing.stderr

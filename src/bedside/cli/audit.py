@@ -25,8 +25,16 @@ audit_app = typer.Typer(
 @audit_app.command("verify")
 def verify(
     output: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    against: Annotated[
+        Path | None,
+        typer.Option("--against", help="Also compare the database with this exported JSONL copy."),
+    ] = None,
 ) -> None:
-    """Walk the audit hash chain; exit 0 with the row count, or 1 naming the first broken row."""
+    """Walk the audit hash chain; exit 0 with the row count, or 1 naming the first broken row.
+
+    With --against, every row of the exported copy must also still be in the database with the
+    same hash (finds rewritten history and deleted newest rows, which the chain alone cannot).
+    """
     from bedside.services import audit
     from bedside.services.database import open_database
 
@@ -36,6 +44,13 @@ def verify(
     try:
         with database.sessions() as session:
             report = audit.verify(session)
+            if report.ok and against is not None:
+                copy = audit.compare_with_export(session, against)
+                if not copy.ok:
+                    report = copy
+    except AuditChainError as error:
+        sys.stderr.write(f"bedside: error: {error}\n")
+        raise typer.Exit(2) from None
     finally:
         database.dispose()
     if output == "json":

@@ -36,6 +36,7 @@ __all__ = [
     "chain_hash",
     "row_values",
     "rows_after",
+    "utc_timestamp",
     "walk",
 ]
 
@@ -51,7 +52,8 @@ CHAIN_FIELDS = (
 _LOCK_KEY = 0x62656473_69646531  # "bedside1": the advisory lock that serialises appends
 
 
-def _timestamp(value: datetime) -> str:
+def utc_timestamp(value: datetime) -> str:
+    """A time as the chain hashes it: UTC, ISO 8601, always with microseconds."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).isoformat(timespec="microseconds")
@@ -61,7 +63,7 @@ def canonical(row: Mapping[Any, Any]) -> str:
     """One row as compact JSON with sorted keys: the same bytes on every database and machine."""
     values = {name: row[name] for name in CHAIN_FIELDS}
     if isinstance(values["at"], datetime):
-        values["at"] = _timestamp(values["at"])
+        values["at"] = utc_timestamp(values["at"])
     return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 

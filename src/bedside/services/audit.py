@@ -23,7 +23,15 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bedside.db import repos
-from bedside.db.audit_chain import CHAIN_FIELDS, GENESIS, ChainReport, rows_after, walk
+from bedside.db.audit_chain import (
+    CHAIN_FIELDS,
+    GENESIS,
+    ChainBreak,
+    ChainReport,
+    rows_after,
+    utc_timestamp,
+    walk,
+)
 from bedside.db.tables import AuditEvent, Encounter, User, UserRole
 from bedside.db.tables_care import CareTask, CheckIn, PatientMessage, SafetyFlag
 from bedside.errors import AuditChainError
@@ -36,6 +44,7 @@ __all__ = [
     "AuditEvent",
     "ExportResult",
     "admin_entry",
+    "compare_with_export",
     "events",
     "export_csv",
     "export_jsonl",
@@ -270,7 +279,7 @@ def export_jsonl(session: Session, path: Path) -> ExportResult:
                         f"row {last_id}; exported up to row {last_id}; run `bedside audit verify`"
                     )
                 line = {name: row[name] for name in (*CHAIN_FIELDS, "prev_hash", "row_hash")}
-                line["at"] = row["at"].isoformat()
+                line["at"] = utc_timestamp(row["at"])  # as hashed: a reader can recompute it
                 handle.write(json.dumps(line, sort_keys=True, ensure_ascii=False) + "\n")
                 last_id, last_hash = row["id"], row["row_hash"]
                 appended += 1
@@ -278,6 +287,39 @@ def export_jsonl(session: Session, path: Path) -> ExportResult:
             handle.flush()
             os.fsync(handle.fileno())
     return ExportResult(appended, last_id, last_hash)
+
+
+def compare_with_export(session: Session, path: Path) -> ChainReport:
+    """Check the database against an exported copy: every row in the file must still be in the
+    database with the same hash. This finds what the chain alone cannot: rewritten history that
+    was re-chained, and the newest rows deleted (a shorter chain still verifies on its own).
+
+    Returns a report over the file's complete lines, whose `broken` names the first row that
+    differs or is missing.
+    """
+    rows = 0
+    last_id: int | None = None
+    last_hash = GENESIS
+    if not path.exists():
+        raise AuditChainError(f"{path} does not exist; export one with `bedside audit export`")
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if not line.endswith("\n"):
+                break  # a line cut short by a crash: not part of the copy
+            copied = json.loads(line)
+            rows += 1
+            stored = session.get(AuditEvent, int(copied["id"]))
+            if stored is None:
+                reason = "is in the export but not in the database (deleted, or the newest rows cut)"
+            elif stored.row_hash != copied["row_hash"]:
+                reason = "differs from the exported copy (the row or the chain was rewritten)"
+            else:
+                last_id, last_hash = stored.id, stored.row_hash
+                session.expunge(stored)
+                continue
+            return ChainReport(rows - 1, last_id, last_hash,
+                               ChainBreak(int(copied["id"]), rows, reason))
+    return ChainReport(rows, last_id, last_hash)
 
 
 def _resume_point(path: Path) -> tuple[int | None, str]:
