@@ -217,3 +217,25 @@ def test_a_request_timeout_503_carries_the_headers(make_app, world):
     response = TestClient(app).get("/slow")
     assert response.status_code == 503
     assert_secure(response)
+
+
+def test_pages_answer_invalid_input_with_an_error_page_that_does_not_echo_it(client_for):
+    """A page's 422 names the field, never what was sent (it may be a patient's words)."""
+    patient = client_for("patient")
+    words = "my private words " * 300  # over the 4,000-character limit of a message
+    response = patient.post("/checkins/message", data={"text": words})
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("text/html")
+    assert "text" in response.text and "my private words" not in response.text
+    assert_secure(response)
+
+
+def test_unknown_pages_get_the_error_page_and_the_api_keeps_json(client_for, app):
+    page = client_for("clinician").get("/no/such/page")
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "no such page" in page.text
+    api = TestClient(app).get("/api/v1/no-such-thing")
+    assert api.status_code == 404
+    assert api.json() == {"detail": "Not Found"}
+    assert_secure(api)

@@ -20,9 +20,12 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bedside import __version__
 from bedside.config import Settings
@@ -159,6 +162,24 @@ def _problem(request: Request, status: int, message: str) -> Response:
 
 
 def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        # The API keeps FastAPI's 422 body (it is in the schema); a page gets an error page that
+        # names the fields, never echoing what was sent.
+        if _wants_json(request):
+            return await request_validation_exception_handler(request, exc)
+        fields = sorted({str(error["loc"][-1]) for error in exc.errors() if error.get("loc")})
+        return _problem(request, 422, "This was missing or not valid: " + ", ".join(fields) + ".")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if _wants_json(request) or exc.status_code < 400:
+            return await http_exception_handler(request, exc)
+        message = "There is no such page." if exc.status_code == 404 else str(exc.detail)
+        response = _problem(request, exc.status_code, message)
+        response.headers.update(exc.headers or {})
+        return response
+
     @app.exception_handler(NotSignedIn)
     async def _not_signed_in(request: Request, _exc: Any) -> Response:
         if _wants_json(request):
