@@ -279,3 +279,19 @@ def test_break_glass_can_be_closed_early_and_is_for_active_clinicians_only(world
     with world.session() as session:
         assert len(session.scalars(select(BreakGlassAccess)).all()) == 1
         assert session.scalars(select(CheckIn)).all() == []
+
+
+def test_sharing_a_consultation_linked_to_a_patient_records_their_consent(world, client_for, pipeline):
+    encounter_id = store_encounter(world, "clinician", pipeline, patient="patient")
+    clinician = client_for("clinician")
+    url = f"/encounters/{encounter_id}/share"
+    refused = clinician.post(url, data={"email": "learner@test.example"}, headers={"hx-request": "true"})
+    assert refused.status_code == 403 and "agreed to share it" in refused.text
+    assert client_for("learner").get(f"/encounters/{encounter_id}").status_code == 404
+    shared = clinician.post(url, data={"email": "learner@test.example", "consent": "true"},
+                            headers={"hx-request": "true"})
+    assert shared.status_code == 200 and "Shared with Learner" in shared.text
+    assert client_for("learner").get(f"/encounters/{encounter_id}").status_code == 200
+    with world.session() as session:
+        detail = session.scalar(select(AuditEvent.detail).where(AuditEvent.action == "encounter.share"))
+    assert detail == f"with_user={world.users['learner'].id} patient_consent=recorded"

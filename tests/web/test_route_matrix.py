@@ -180,7 +180,7 @@ MATRIX: dict[str, list[Row]] = {
         row("GET /encounters/{encounter_id}", 404, clinician=200, educator=200, patient=200,
             other=404),
         row("POST /encounters/{encounter_id}/share", 404, clinician=303, educator=403,
-            patient=403, other=404, form=data(email="{A_learner_email}")),
+            patient=403, other=404, form=data(email="{A_learner_email}", consent="true")),
         row("GET /encounters/{encounter_id}/report.html", 404, clinician=200, educator=200,
             patient=200, other=404),
         row("GET /encounters/{encounter_id}/analysis.json", 404, clinician=200, educator=200,

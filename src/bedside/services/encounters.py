@@ -310,13 +310,28 @@ def get(
 
 
 def share(
-    session: Session, actor: User, encounter_id: int, email: str, *, ip: str | None = None
+    session: Session,
+    actor: User,
+    encounter_id: int,
+    email: str,
+    *,
+    patient_consent: bool = False,
+    ip: str | None = None,
 ) -> User:
-    """Share an own encounter with a clinician, learner or educator of the same organisation."""
+    """Share an own encounter with a clinician, learner or educator of the same organisation.
+
+    A consultation linked to a patient is their data: the owner confirms the patient agreed
+    (`patient_consent`), and the share's audit event records it (issue 11, finding 5).
+    """
     encounter = get(session, actor, encounter_id, action="view", ip=ip)
     if not access.can_share(actor, encounter):
         raise PermissionDenied("only the owner can share an encounter")
-    other = repos.get_user_by_email(session, email)
+    if encounter.patient_id is not None and not patient_consent:
+        raise PermissionDenied(
+            "this consultation is linked to a patient: confirm that they agreed to share it "
+            "with this colleague"
+        )
+    other = repos.organisation_user_by_email(session, email, organisation_id=actor.organisation_id)
     if (
         other is None
         or other.user_role not in access.UPLOAD_ROLES
@@ -327,7 +342,8 @@ def share(
         session.add(EncounterShare(encounter_id=encounter.id, user_id=other.id))
         audit.record(
             session, actor, "encounter.share", f"encounter:{encounter.id}", ip=ip,
-            detail=f"with_user={other.id}",
+            detail=f"with_user={other.id}"
+            + (" patient_consent=recorded" if encounter.patient_id is not None else ""),
         )
         session.commit()
     return other

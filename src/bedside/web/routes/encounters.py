@@ -151,11 +151,14 @@ def share(
     user: CurrentUser,
     encounter_id: RecordId,
     email: Annotated[str, Form(max_length=320)],
+    consent: Annotated[bool, Form()] = False,
 ) -> Any:
-    """Share with a colleague; htmx swaps in just the share box."""
+    """Share with a colleague (with the patient's consent, if one is linked); htmx swaps in the box."""
     shared, error, status = None, None, 200
     try:
-        shared = encounters.share(session, user, encounter_id, email, ip=client_ip(request))
+        shared = encounters.share(
+            session, user, encounter_id, email, patient_consent=consent, ip=client_ip(request)
+        )
     except PermissionDenied as denied:
         error, status = str(denied), 403
     context = {"encounter_id": encounter_id, "shared": shared, "share_error": error,
