@@ -2,7 +2,9 @@
 
 Access (who may read a patient's record) and safety routing (who gets an urgent task) must agree
 on the answer, so it lives here once. Only active clinician accounts of the patient's own
-organisation count: a disabled clinician is on no one's team.
+organisation count: a disabled clinician is on no one's team. A patient's team holds one row
+per clinician in `care_assignments`, added only by an admin or a clinician already on the team
+(`bedside.services.grants`, with the patient's consent) and deleted when revoked.
 """
 
 from __future__ import annotations
