@@ -83,26 +83,28 @@ def _break_glass_page(
 ) -> Any:
     return render(
         request, "access/break_glass.html",
-        {"error": None, "hours": break_glass.DURATION.total_seconds() / 3600,
-         "minimum": break_glass.MIN_JUSTIFICATION, "email": "", "justification": ""},
+        {"error": error, "hours": break_glass.DURATION.total_seconds() / 3600,
+         "minimum": break_glass.MIN_JUSTIFICATION, "email": email, "patient": patient,
+         "justification": justification},
+        status_code=status_code,
     )
 
 
-@router.post("/care/break-glass")
-def break_glass_open(
 @router.get("/care/break-glass")
 def break_glass_form(request: Request, user: Clinician, patient: OptionalUserId = None) -> Any:
     """The emergency-access form: which patient (by e-mail, or the id of a task's patient), why."""
     return _break_glass_page(request, patient=patient)
 
 
+@router.post("/care/break-glass")
+def break_glass_open(
     request: Request,
     session: SessionDep,
     user: Clinician,
     email: Annotated[str, Form(max_length=320)] = "",
+    patient: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
     justification: Annotated[str, Form(max_length=4000)] = "",
 ) -> Any:
-    patient: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
     """Open the record for four hours (audited as `access.break_glass`, reviewed by admins)."""
     try:
         grant = break_glass.open_access(
