@@ -294,6 +294,8 @@ def store_encounter(world: World, owner: str, pipeline: FakePipeline, *, patient
     """
     from bedside.services import encounters
 
+    if patient:
+        grant_care(world, patient, owner)
     with world.session() as session:
         actor = session.get(User, world.users[owner].id)
         encounter = encounters.upload(
@@ -318,8 +320,6 @@ def _next_revision(world: World, patient_id: int) -> int:
 def store_patient_records(world: World, marker: str, *, patient: str = "patient") -> dict[str, int]:
     """One row in every table that holds a patient's words, each carrying `marker`.
 
-    if patient:
-        grant_care(world, patient, owner)
     For the data-at-rest and lifecycle tests: the marker must never appear in the raw database,
     and must appear in the patient's export. Returns the new row ids by table name.
     """
@@ -366,6 +366,17 @@ def store_patient_records(world: World, marker: str, *, patient: str = "patient"
         return {table: row.id for table, row in rows.items()}
 
 
+def grant_care(world: World, patient: str, clinician: str, *, by: str = "admin") -> None:
+    """`by` (an admin, or a clinician on the team) adds `clinician` to `patient`'s care team."""
+    from bedside.services import grants
+
+    with world.session() as session:
+        granter = session.get(User, world.users[by].id)
+        grants.grant_care(
+            session, granter, world.users[patient].id, f"{clinician}@test.example", consent=True
+        )
+
+
 def follow_job(client: Client, response: Any, *, timeout_s: float = 60.0) -> str:
     """The report URL an upload's progress page turns into: polls the job until it is done.
 
@@ -400,6 +411,7 @@ __all__ = [
     "UserRole",
     "World",
     "follow_job",
+    "grant_care",
     "primock_pair",
     "store_encounter",
     "store_patient_records",
