@@ -24,7 +24,7 @@ from bedside.db import repos
 from bedside.db.tables import Encounter, EncounterShare, User, UserRole
 from bedside.errors import FormatError, ModelError, NotFound, PermissionDenied
 from bedside.model import AnalysisReport, Conversation
-from bedside.services import access, audit
+from bedside.services import access, audit, grants
 
 if TYPE_CHECKING:
     from bedside.services.parsing import ParsePool
@@ -181,13 +181,12 @@ def check(
         )
     patient = None
     if patient_email.strip():
-        patient = repos.get_user_by_email(session, patient_email)
-        if (
-            patient is None
-            or patient.organisation_id != actor.organisation_id
-            or patient.user_role is not UserRole.PATIENT
-        ):
+        patient = repos.organisation_user_by_email(
+            session, patient_email, organisation_id=actor.organisation_id
+        )
+        if patient is None or patient.user_role is not UserRole.PATIENT:
             raise PermissionDenied("no patient account with that e-mail in your organisation")
+        grants.require_link_allowed(session, actor, patient)
     return CheckedUpload(files=tuple(files), patient_id=patient.id if patient else None)
 
 
@@ -283,8 +282,9 @@ def list_page(
     offset = max(0, offset)
     limit = min(max(1, limit), 100)
     query = access.visible_encounters(session, actor)
-    items = repos.page(session, query, offset=offset, limit=limit)
-    total = repos.count(session, query)
+    org = actor.organisation_id
+    items = repos.page(session, query, organisation_id=org, offset=offset, limit=limit)
+    total = repos.count(session, query, organisation_id=org)
     audit.record(session, actor, "encounter.list", "encounter", ip=ip, detail=f"rows={len(items)}")
     session.commit()
     return EncounterPage(items=items, total=total, offset=offset, limit=limit)
@@ -338,7 +338,9 @@ def share(
         or other.id == actor.id
     ):
         raise PermissionDenied("no clinician, learner or educator with that e-mail in your organisation")
-    if other.id not in repos.shared_user_ids(session, encounter.id):
+    if other.id not in repos.shared_user_ids(
+        session, encounter.id, organisation_id=actor.organisation_id
+    ):
         session.add(EncounterShare(encounter_id=encounter.id, user_id=other.id))
         audit.record(
             session, actor, "encounter.share", f"encounter:{encounter.id}", ip=ip,
