@@ -8,9 +8,14 @@ tests/fixtures/io/fuzz/<reader>/, where tests/io/test_io_fuzz_regressions.py rep
 
 Issue 11 (finding 1): a 140-byte short TextGrid with a negative entry count looped for ever.
 
-    .venv/bin/python bench/fuzz.py [--runs 1000000] [--timeout 2] [--out fuzz.json] [--readers vtt srt]
+    .venv/bin/python bench/fuzz.py [--runs 1000000] [--timeout 2] [--max-len 16384]
+        [--readers vtt srt ...] [--jobs 2] [--deadline SECONDS] [--out fuzz.json] [--log fuzz.log]
 
 The default is 1,000,000 inputs per reader; BEDSIDE_FUZZ_RUNS lowers it for `make bench`.
+`--jobs` fuzzes readers side by side; `--deadline` stops every reader after that many seconds
+and reports the inputs run so far (`stopped_at_deadline` in the JSON). Inputs are at most
+`--max-len` bytes: slowness that only shows on larger inputs is the job of the size tests in
+tests/io/test_io_hostile_inputs.py, not of this fuzz.
 Prints per reader: inputs run, executions/s, coverage (libFuzzer `cov:` edges), crashes
 (inputs, and distinct exception sites), hangs and wall time.
 """
