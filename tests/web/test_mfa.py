@@ -165,3 +165,22 @@ def test_removing_the_authenticator_needs_the_password_and_ends_other_sessions(a
     assert elsewhere.get("/").status_code == 303
     with world.session() as session:
         assert not mfa.is_enrolled(session, session.get(User, world.users["educator"].id))
+
+
+def test_an_admin_reset_can_remove_a_lost_authenticator(app, world, client_for):
+    _enrol(client_for("clinician"))
+    admin = client_for("admin")
+    kept = admin.post(f"/admin/users/{world.users['clinician'].id}/password",
+                      data={"new_password": "a reset passphrase"})
+    assert kept.status_code == 200
+    with world.session() as session:
+        assert mfa.is_enrolled(session, session.get(User, world.users["clinician"].id))
+    removed = admin.post(f"/admin/users/{world.users['clinician'].id}/password",
+                         data={"new_password": "a reset passphrase", "remove_mfa": "true"})
+    assert removed.status_code == 200
+    with world.session() as session:
+        assert not mfa.is_enrolled(session, session.get(User, world.users["clinician"].id))
+        assert session.scalars(select(RecoveryCode)).all() == []
+    browser = Client(app, world, None)
+    signed_in = _login(browser, "clinician@test.example", "a reset passphrase")
+    assert signed_in.headers["location"] == "/", "no code asked for: the authenticator is gone"

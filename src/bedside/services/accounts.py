@@ -316,11 +316,18 @@ def _managed_user(session: Session, actor: User, user_id: int) -> User:
 
 
 def reset_password(
-    session: Session, actor: User, user_id: int, new_password: str, *, ip: str | None = None
+    session: Session, actor: User, user_id: int, new_password: str, *, ip: str | None = None,
+    remove_mfa: bool = False,
 ) -> User:
-    """An admin sets a new password: unlocks, ends every session and token, forces a change."""
+    """An admin sets a new password: unlocks, ends every session and token, forces a change.
+
+    With `remove_mfa` the account's authenticator and recovery codes go too (a lost phone); the
+    user may add a new one, and an admin must before doing anything else.
+    """
     user = _managed_user(session, actor, user_id)
     check_strength(new_password, email=user.email)
+    if remove_mfa:
+        mfa.remove(session, user, actor=actor, ip=ip)
     user.password_hash = hash_password(new_password)
     user.failed_logins = 0
     user.locked_until = None

@@ -182,8 +182,11 @@ def check_code(session: Session, user: User, code: str, *, now: datetime | None 
     return False
 
 
-def remove(session: Session, user: User, *, ip: str | None = None) -> None:
-    """Delete the account's authenticator and recovery codes (the caller checked the password)."""
+def remove(session: Session, user: User, *, actor: User | None = None, ip: str | None = None) -> None:
+    """Delete the account's authenticator and recovery codes (no commit).
+
+    The caller checked the user's password, or `actor` is the admin doing it for them.
+    """
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     session.execute(delete(TotpCredential).where(TotpCredential.user_id == user.id))
-    audit.record(session, user, "mfa.remove", f"user:{user.id}", ip=ip)
+    audit.record(session, actor or user, "mfa.remove", f"user:{user.id}", ip=ip)

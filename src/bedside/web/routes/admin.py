@@ -68,10 +68,13 @@ def reset_password(
     admin: AdminUser,
     user_id: RecordId,
     new_password: Annotated[str, Form(max_length=1024)],
+    remove_mfa: Annotated[bool, Form()] = False,
 ) -> Any:
-    """Set a new password, unlock the account and end its sessions."""
+    """Set a new password (optionally removing a lost authenticator); ends sessions and tokens."""
     try:
-        user = accounts.reset_password(session, admin, user_id, new_password, ip=client_ip(request))
+        user = accounts.reset_password(
+            session, admin, user_id, new_password, ip=client_ip(request), remove_mfa=remove_mfa
+        )
     except PermissionDenied as error:
         session.rollback()
         return _users_page(request, session, admin, error=str(error), status_code=400)
