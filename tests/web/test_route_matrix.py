@@ -167,6 +167,7 @@ MATRIX: dict[str, list[Row]] = {
         row("POST /account/mfa/start", 200, admin=400),  # the admin has one already
         row("POST /account/mfa/confirm", 400, form=data(code="000000")),
         row("POST /account/mfa/remove", 400, form=data(current_password="wrong password!")),
+        row("POST /account/sessions/end-others", 303),
     ],
     "bedside.web.routes.encounters": [
         row("GET /encounters", 200, admin=403, researcher=403),

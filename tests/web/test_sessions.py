@@ -217,3 +217,15 @@ def test_uvicorn_with_no_trusted_proxy_keeps_the_peer_address():
     wrapped = ProxyHeadersMiddleware(app, trusted_hosts=["10.0.0.5"])
     TestClient(wrapped).get("/", headers={"x-forwarded-for": "203.0.113.9"})
     assert seen == ["testclient"], "a client that is not the proxy cannot set its own address"
+
+
+def test_the_account_page_lists_sessions_and_signs_out_the_others(client_for, world):
+    here = client_for("clinician")
+    elsewhere = client_for("clinician")
+    page = here.get("/account")
+    assert page.text.count("<tr><td>") >= 2 and "this browser" in page.text
+    assert here.post("/account/sessions/end-others").status_code == 303
+    assert elsewhere.get("/").status_code == 303
+    assert here.get("/").status_code == 200
+    actions = [event.action for event in _audit(world)]
+    assert "auth.logout_others" in actions

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from bedside.db import repos
@@ -45,13 +45,16 @@ __all__ = [
     "LoginFailed",
     "NewToken",
     "UserRole",
+    "active_sessions",
     "authenticate",
     "change_password",
     "complete_mfa",
     "create_api_token",
     "create_organisation",
     "create_user",
+    "end_other_sessions",
     "end_session",
+    "is_session_token",
     "list_users",
     "mfa_pending_user",
     "needs_mfa_enrolment",
@@ -273,6 +276,34 @@ def complete_mfa(session: Session, token: str, code: str, *, ip: str | None = No
     audit.record(session, user, "auth.mfa", f"user:{user.id}", ip=ip)
     session.commit()
     return start_session(session, user)
+
+
+def active_sessions(session: Session, user: User) -> Sequence[WebSession]:
+    """The account's signed-in browsers (unexpired, past the code step), newest first."""
+    return session.scalars(
+        select(WebSession)
+        .where(
+            WebSession.user_id == user.id,
+            WebSession.expires_at > utcnow(),
+            WebSession.mfa_pending.is_(False),
+        )
+        .order_by(WebSession.id.desc())
+    ).all()
+
+
+def is_session_token(found: WebSession, token: str) -> bool:
+    """True when `found` is the session behind this cookie token."""
+    return secrets.compare_digest(found.token_hash, _digest(token))
+
+
+def end_other_sessions(session: Session, user: User, token: str, *, ip: str | None = None) -> int:
+    """Sign out every other browser of the account (ASVS 3.3.4); returns how many ended."""
+    ended = session.execute(
+        delete(WebSession).where(WebSession.user_id == user.id, WebSession.token_hash != _digest(token))
+    ).rowcount
+    audit.record(session, user, "auth.logout_others", f"user:{user.id}", ip=ip, detail=f"sessions={ended}")
+    session.commit()
+    return int(ended or 0)
 
 
 def end_session(session: Session, token: str, *, ip: str | None = None) -> None:

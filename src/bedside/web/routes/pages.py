@@ -21,6 +21,7 @@ from bedside.web.deps import (
     RecordId,
     SessionDep,
     client_ip,
+    session_cookie,
     set_session_cookie,
     setup_reason,
 )
@@ -66,6 +67,10 @@ def _account_page(
         "account.html",
         {
             "tokens": accounts.tokens_of(session, user),
+            "sessions": [
+                (row, accounts.is_session_token(row, session_cookie(request) or ""))
+                for row in accounts.active_sessions(session, user)
+            ],
             "token_days": accounts.TOKEN_LIFETIMES,
             "default_days": accounts.DEFAULT_TOKEN_DAYS,
             "min_length": accounts.MIN_PASSWORD_LENGTH,
@@ -143,6 +148,13 @@ def mfa_remove(
     response = _account_page(request, session, user, message="The authenticator app was removed.")
     set_session_cookie(response, request, token)
     return response
+
+
+@router.post("/account/sessions/end-others")
+def end_other_sessions(request: Request, session: SessionDep, user: CurrentUser) -> Any:
+    """Sign out every other browser signed in to this account."""
+    accounts.end_other_sessions(session, user, session_cookie(request) or "", ip=client_ip(request))
+    return RedirectResponse("/account", status_code=303)
 
 
 @router.post("/account/tokens")
