@@ -65,3 +65,15 @@ def test_a_crashing_reader_is_a_format_error_naming_only_the_exception_type(pool
         pool.read(CrashingPipeline(), [TRANSCRIPT], timeout_s=30)
     assert "secret words" not in str(caught.value)
     assert "Patient" not in str(caught.value)
+
+
+def test_warming_starts_the_workers_before_the_first_read(pool):
+    pool.warm()
+    worker = pool._slots.get()
+    try:
+        assert worker is not None and worker.alive()
+    finally:
+        pool._slots.put(worker)
+    started = time.monotonic()
+    pool.read(DefaultPipeline(), [TRANSCRIPT], timeout_s=30)
+    assert time.monotonic() - started < 5

@@ -140,6 +140,20 @@ class ParsePool:
             self._slots.put(worker)
         return _answer(kind, payload)
 
+    def warm(self) -> None:
+        """Start every idle slot's process now, so the first uploads do not wait for one."""
+        taken = []
+        while True:
+            try:
+                taken.append(self._slots.get_nowait())
+            except queue.Empty:
+                break
+        try:
+            taken = [w if w is not None and w.alive() else self._start() for w in taken]
+        finally:
+            for worker in taken:
+                self._slots.put(worker)
+
     def _start(self) -> _Worker:
         parent, child = self._context.Pipe()
         process = self._context.Process(target=_serve, args=(child,), daemon=True,

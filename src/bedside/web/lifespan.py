@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,7 +20,7 @@ from bedside.config import Settings
 from bedside.services import jobs
 from bedside.services.database import Database
 from bedside.services.encounters import Pipeline
-from bedside.services.parsing import shared_pool
+from bedside.services.parsing import ParsePool, shared_pool
 
 __all__ = ["job_runner", "lifespan"]
 
@@ -43,6 +44,13 @@ def _recover(database: Database) -> int:
         return jobs.recover(session)
 
 
+def _warm(parser: ParsePool) -> None:
+    try:
+        parser.warm()
+    except Exception as error:  # the first upload starts them instead
+        log.warning("the reader processes could not be started early (%s)", type(error).__name__)
+
+
 SWITCH_INTERVAL_S = 0.001
 
 
@@ -56,6 +64,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """
     sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
     await run_in_threadpool(_recover, app.state.db)
+    parser = app.state.jobs.parser
+    if parser is not None:  # the reader processes start beside the server, not on first upload
+        threading.Thread(target=_warm, args=(parser,), name="bedside-reader-warm",
+                         daemon=True).start()
     try:
         yield
     finally:
