@@ -11,12 +11,13 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from starlette.testclient import TestClient
 
 from bedside.db import load_table_modules, metadata
@@ -400,6 +401,36 @@ def follow_job(client: Client, response: Any, *, timeout_s: float = 60.0) -> str
     return location
 
 
+@contextmanager
+def as_app_role(world: World, backend: dict[str, Any], role: str = "bedside_app") -> Iterator[None]:
+    """Run the block as the least-privilege PostgreSQL role that migration 0007 creates (the one
+    production uses); on SQLite, which has no roles, the block runs as the file's owner."""
+    if backend["name"] != "postgresql":
+        yield
+        return
+    engine = world.database.engine
+
+    def enter(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f'SET ROLE "{role}"')
+        dbapi_connection.commit()  # a session-level SET, outside the coming transaction
+
+    def leave(dbapi_connection: Any, record: Any) -> None:
+        if dbapi_connection is None:  # invalidated: nothing to reset
+            return
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+        dbapi_connection.commit()
+
+    event.listen(engine, "checkout", enter)
+    event.listen(engine, "checkin", leave)
+    try:
+        yield
+    finally:
+        event.remove(engine, "checkout", enter)
+        event.remove(engine, "checkin", leave)
+
+
 __all__ = [
     "ADMIN_TOTP_SECRET",
     "PASSWORD",
@@ -410,6 +441,7 @@ __all__ = [
     "FakePipeline",
     "UserRole",
     "World",
+    "as_app_role",
     "follow_job",
     "grant_care",
     "primock_pair",

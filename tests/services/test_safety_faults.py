@@ -27,6 +27,7 @@ from sqlalchemy.exc import OperationalError
 from bedside.db.tables import User
 from bedside.db.tables_care import CareTask, CheckIn, PatientMessage, SafetyFlag
 from bedside.services import checkins, safety_routing
+from web_fixtures import as_app_role
 
 MARKER = "Zyxwvut-marker"  # a message text that must never reach the log
 RISK_MESSAGE = f"I want to end my life {MARKER}"
@@ -210,6 +211,15 @@ def test_the_database_going_away_at_any_step_is_told_or_the_flag_is_kept(
     assert len(alerts) == outcomes["flag_not_stored"]
     assert all(r.levelno == logging.CRITICAL for r in alerts)
     assert MARKER not in caplog.text and "Patient" not in caplog.text  # ids, never names or words
+
+
+def test_faults_under_the_least_privilege_role_keep_the_flag(world, injector, backend):
+    """The same sweep as the application's own database role (PostgreSQL `bedside_app`)."""
+    with as_app_role(world, backend):
+        once = _run_every_step(world, injector, SOURCES[0], persistent=False)
+        gone = _run_every_step(world, injector, SOURCES[1], persistent=True)
+    assert once["flag_not_stored"] == 0 and once["record_lost"] == 0
+    assert gone["flag_stored"] >= 1
 
 
 @pytest.mark.parametrize("persistent", [False, True], ids=["once", "from-k-on"])

@@ -12,7 +12,7 @@ import logging
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import event, select, text, update
+from sqlalchemy import select, text, update
 
 from bedside.db import load_table_modules, metadata
 from bedside.db.tables import AuditEvent, Encounter, User
@@ -22,7 +22,7 @@ from bedside.errors import NotFound, PermissionDenied
 from bedside.instruments import score
 from bedside.services import accounts, checkins, safety_routing
 from bedside.services.safety_routing import RouteRule
-from web_fixtures import store_encounter
+from web_fixtures import as_app_role, store_encounter
 
 SAFETY_TABLES = {"duty_clinicians", "task_routings"}
 
@@ -305,28 +305,10 @@ def test_the_protocol_runs_under_the_least_privilege_database_role(world, backen
     """On PostgreSQL the application runs as `bedside_app` (no UPDATE of a flag's kind, no
     DELETE): the protocol, resolving, completing and reassignment must all work under it.
     SQLite has no roles; there the same steps run as the file's owner."""
-    engine = world.database.engine
-    postgres = backend["name"] == "postgresql"
-
-    def as_app(dbapi_connection, record, proxy):
-        with dbapi_connection.cursor() as cursor:
-            cursor.execute("SET ROLE bedside_app")
-        dbapi_connection.commit()  # a session-level SET, outside the coming transaction
-
-    def back(dbapi_connection, record):
-        if dbapi_connection is None:  # invalidated: nothing to reset
-            return
-        with dbapi_connection.cursor() as cursor:
-            cursor.execute("RESET ROLE")
-        dbapi_connection.commit()
-
-    if postgres:
-        event.listen(engine, "checkout", as_app)
-        event.listen(engine, "checkin", back)
-    try:
+    with as_app_role(world, backend):
         _on_team(world, "other")
         with world.session() as session:
-            if postgres:
+            if backend["name"] == "postgresql":
                 assert session.scalar(text("SELECT current_user")) == "bedside_app"
             patient = _user(session, world, "patient")
             result = checkins.submit_checkin(session, patient, "phq9", [0] * 8 + [1])
@@ -339,10 +321,6 @@ def test_the_protocol_runs_under_the_least_privilege_database_role(world, backen
             checkins.resolve_flag(session, clinician, result.flag_ids[0])
             flag = session.get(SafetyFlag, result.flag_ids[0])
             assert flag.status == "resolved" and "checkin_id" in flag.detail
-    finally:
-        if postgres:
-            event.remove(engine, "checkout", as_app)
-            event.remove(engine, "checkin", back)
 
 
 def test_taking_a_clinician_off_the_care_team_moves_their_task_to_the_team_left(world):
