@@ -298,12 +298,17 @@ def is_session_token(found: WebSession, token: str) -> bool:
 
 def end_other_sessions(session: Session, user: User, token: str, *, ip: str | None = None) -> int:
     """Sign out every other browser of the account (ASVS 3.3.4); returns how many ended."""
-    ended = session.execute(
-        delete(WebSession).where(WebSession.user_id == user.id, WebSession.token_hash != _digest(token))
-    ).rowcount
-    audit.record(session, user, "auth.logout_others", f"user:{user.id}", ip=ip, detail=f"sessions={ended}")
+    others = [
+        row for row in session.scalars(select(WebSession).where(WebSession.user_id == user.id))
+        if not is_session_token(row, token)
+    ]
+    for row in others:
+        session.delete(row)
+    audit.record(
+        session, user, "auth.logout_others", f"user:{user.id}", ip=ip, detail=f"sessions={len(others)}"
+    )
     session.commit()
-    return int(ended or 0)
+    return len(others)
 
 
 def end_session(session: Session, token: str, *, ip: str | None = None) -> None:
