@@ -90,7 +90,9 @@ def test_a_care_team_clinician_gets_the_task_and_the_routing_is_recorded(world):
     assert trail.index("safety.flag") < trail.index("task.create") < trail.index("task.route")
 
 
-def test_the_learner_who_owns_the_patients_encounter_never_gets_the_task(world, pipeline):
+def test_the_learner_who_owns_the_patients_encounter_never_gets_the_task(
+    world, pipeline, client_for
+):
     encounter_id = store_encounter(world, "learner", pipeline)
     with world.session() as session:  # linked as before grants were checked (the observed case)
         session.execute(
@@ -112,6 +114,8 @@ def test_the_learner_who_owns_the_patients_encounter_never_gets_the_task(world, 
     for role in ("learner", "educator", "admin", "researcher", "patient"):
         with world.session() as session, pytest.raises(PermissionDenied):
             checkins.open_tasks(session, _user(session, world, role))
+    care = client_for("clinician").get("/care")  # was "No open tasks" for every clinician
+    assert f'data-task="{task.id}"' in care.text and "No open tasks" not in care.text
 
 
 def test_the_duty_clinician_takes_tasks_of_patients_without_a_care_team(world):
