@@ -59,7 +59,7 @@ def seed(url: str, body: bytes) -> tuple[str, int]:
         org = accounts.create_organisation(session, "Bench")
         user = accounts.create_user(
             session, None, organisation_id=org.id, email="bench@bench.example",
-            display_name="Bench", role="clinician", password="bench-password",
+            display_name="Bench", role="clinician", password="quiet harbour lantern",
         )
         token = accounts.create_api_token(session, user, "bench").secret
         encounter = encounters.upload(
