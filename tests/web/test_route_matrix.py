@@ -21,6 +21,7 @@ in `pending=`; it runs on its own, as a strict xfail, so it fails the day the ru
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import select
 from starlette.routing import Mount
 
+from bedside.db import metadata
 from bedside.db.base import utcnow
 from bedside.db.tables import Cohort, CohortMember, Organisation, User
 from bedside.db.tables_access import CohortInvitation
@@ -472,9 +474,63 @@ def _verdict(actor: str, r: Row, response: Any) -> str | None:
     return None
 
 
+# Tables without an organisation column, and how their rows belong to A; columns that change on
+# their own (a failed sign-in counts against the account it names, whoever tries).
+_BELONGS = {
+    "api_tokens": ("user_id", "users"),
+    "care_assignments": ("patient_id", "users"),
+    "patient_voice": ("patient_id", "users"),
+    "cohort_members": ("cohort_id", "cohorts"),
+    "cohort_assignments": ("cohort_id", "cohorts"),
+    "encounter_shares": ("encounter_id", "encounters"),
+    "task_routings": ("task_id", "care_tasks"),
+    "totp_credentials": ("user_id", "users"),
+}
+_VOLATILE = {"audit_events": None, "web_sessions": None, "recovery_codes": None,
+             "users": {"failed_logins", "locked_until"}, "api_tokens": {"last_used_at"}}
+
+
+def _snapshot(world: World) -> dict[str, set[tuple[Any, ...]]]:
+    """Every row of organisation A (less the columns that change on their own)."""
+    found: dict[str, set[tuple[Any, ...]]] = {}
+    with world.database.engine.connect() as connection:
+        for table in metadata.sorted_tables:
+            volatile = _VOLATILE.get(table.name, set())
+            if volatile is None:
+                continue
+            columns = [c for c in table.c if c.name not in volatile]
+            query = select(*columns)
+            if "organisation_id" in table.c:
+                query = query.where(table.c.organisation_id == world.organisation_id)
+            elif table.name in _BELONGS:
+                column, owner = _BELONGS[table.name]
+                parent = metadata.tables[owner]
+                query = query.where(table.c[column].in_(
+                    select(parent.c.id).where(parent.c.organisation_id == world.organisation_id)))
+            else:
+                continue
+            found[table.name] = {tuple(map(_hashable, row)) for row in connection.execute(query)}
+    return found
+
+
+def _hashable(value: Any) -> Any:
+    return json.dumps(value, sort_keys=True, default=str) if isinstance(value, dict | list) else value
+
+
+def _changes(before: dict[str, set[Any]], after: dict[str, set[Any]]) -> list[str]:
+    return [f"{name}: {len(before[name] - after[name])} rows changed or gone, "
+            f"{len(after[name] - before[name])} new" for name in before if before[name] != after[name]]
+
+
 @pytest.mark.parametrize("actor", ACTORS)
 def test_every_route_for_every_actor(actor, app, setting):
+    """Each actor calls every route once; an outsider (anonymous, B) also changes nothing of A."""
     client = Actor(app, setting, actor)
+    outsider = actor == ANON or actor.startswith("B.")
+    before = _snapshot(setting.a) if outsider else {}
+    if outsider:  # the comparison is not vacuous
+        assert all(before[name] for name in ("encounters", "care_tasks", "safety_flags",
+                                             "care_assignments", "cohort_members", "care_plans"))
     problems = []
     for r in _order(ROWS):
         if actor in r.pending:
@@ -482,11 +538,15 @@ def test_every_route_for_every_actor(actor, app, setting):
         problem = _verdict(actor, r, client.call(r, setting.values))
         if problem:
             problems.append(problem)
+    if outsider:
+        problems += [f"{actor} changed A's data: {change}"
+                     for change in _changes(before, _snapshot(setting.a))]
     assert not problems, "\n".join(problems)
 
 
-def test_the_leak_markers_show_where_they_are_allowed(app, setting):
-    """The leak checks above look for these strings: they must be there for those entitled."""
+def test_the_leak_and_change_checks_are_not_vacuous(app, setting):
+    """The markers the leak checks look for are there for those entitled, and a change to one
+    of A's records shows in the snapshot."""
     clinician = Actor(app, setting, "A.clinician")
     values = setting.values
     report = clinician.page.get(f"/encounters/{values['encounter_id']}").text
@@ -495,6 +555,10 @@ def test_the_leak_markers_show_where_they_are_allowed(app, setting):
     assert CLINICAL[1] in patient_page
     admin = Actor(app, setting, "A.admin")
     assert A_EMAIL in admin.page.get("/admin/users").text
+    before = _snapshot(setting.a)
+    assert clinician.call(row("POST /care/tasks/{task_id}/done", 303), values).status_code == 303
+    changes = _changes(before, _snapshot(setting.a))
+    assert "care_tasks: 1 rows changed or gone, 1 new" in changes, changes
 
 
 PENDING = [
