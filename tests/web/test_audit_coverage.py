@@ -11,6 +11,8 @@ records of two organisations, made through the services).
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import test_route_matrix as matrix
 from sqlalchemy import func, select
@@ -122,3 +124,104 @@ def test_every_health_data_route_records_an_audit_event_by_its_reader(app, setti
         if not recorded:
             silent.append(route)
     assert not silent, f"health-data routes that record no audit event: {silent}"
+
+
+CHANGE_ROUTES: dict[str, str] = {
+    "POST /encounters": "clinician",
+    "POST /api/v1/encounters": "clinician",
+    "POST /encounters/{encounter_id}/share": "clinician",
+    "POST /checkins/new/{instrument_id}": "patient",
+    "POST /checkins/social": "patient",
+    "POST /checkins/message": "patient",
+    "POST /checkins/voice": "patient",
+    "POST /care/patients": "clinician",  # refused (no self-grant), and the attempt audited
+    "POST /care/tasks/{task_id}/done": "clinician",
+    "POST /care/flags/{flag_id}/resolve": "clinician",
+    "POST /care/patients/{patient_id}/plan": "clinician",
+    "POST /care/patients/{patient_id}/plan/edit": "clinician",
+    "POST /care/patients/{patient_id}/plan/sign": "clinician",
+    "POST /care/patients/{patient_id}/team": "clinician",
+    "POST /care/patients/{patient_id}/team/{clinician_id}/remove": "clinician",
+    "POST /care/break-glass": "clinician",
+    "POST /admin/patients/{patient_id}/export": "admin",
+    "POST /admin/users": "admin",
+    "POST /admin/users/{user_id}/password": "admin",
+    "POST /admin/duty": "admin",
+    "POST /admin/access/break-glass/{grant_id}/reviewed": "admin",
+    "POST /admin/cohorts/{cohort_id}/members": "admin",
+    "POST /training/start": "clinician",
+    "POST /training/attempts/{attempt_id}/reply": "clinician",
+    "POST /training/cohorts": "educator",
+    "POST /training/cohorts/{cohort_id}/members": "educator",
+    "POST /training/cohorts/{cohort_id}/assign": "educator",
+    "POST /training/invitations/{invitation_id}/accept": "learner",
+    "POST /training/cohorts/{cohort_id}/members/{user_id}/remove": "educator",
+    "POST /admin/users/{user_id}/active": "admin",  # last: it disables the learner
+}
+"""Route → the role of organisation A whose call changes health data (or grants access to it)."""
+
+NO_HEALTH_CHANGE: dict[str, str] = {
+    "POST /login": "sign-in (audited as auth.*)",
+    "POST /login/mfa": "the second sign-in step (audited as auth.*)",
+    "POST /logout": "sign-out (audited as auth.logout)",
+    "POST /account/password": "one's own password (audited as user.change_password)",
+    "POST /account/tokens": "one's own API token (audited as token.create)",
+    "POST /account/tokens/{token_id}/revoke": "one's own API token (audited as token.revoke)",
+    "POST /account/mfa/start": "one's own authenticator",
+    "POST /account/mfa/confirm": "one's own authenticator",
+    "POST /account/mfa/remove": "one's own authenticator",
+    "POST /account/sessions/end-others": "one's own sessions",
+    "POST /admin/patients/{patient_id}/erase": (
+        "erasure needs a typed confirmation the matrix does not send; its audit is tested with "
+        "the lifecycle service"
+    ),
+    "POST /care/break-glass/{grant_id}/end": "the matrix's grant belongs to another clinician",
+    "POST /training/invitations/{invitation_id}/decline": (
+        "the invitation is accepted above; declining is audited by the same service"
+    ),
+}
+
+
+def test_every_post_route_is_declared_as_a_health_data_change_or_not(app):
+    routes = {f"{m} {p}" for m, p in matrix._route_table(app) if m == "POST"}
+    undeclared = sorted(routes - set(CHANGE_ROUTES) - set(NO_HEALTH_CHANGE))
+    assert not undeclared, (
+        "new POST routes: add each to CHANGE_ROUTES (and audit it) or to NO_HEALTH_CHANGE with "
+        f"the reason: {undeclared}"
+    )
+    gone = sorted((set(CHANGE_ROUTES) | set(NO_HEALTH_CHANGE)) - routes)
+    assert not gone, f"listed routes the app no longer has: {gone}"
+
+
+def _events_by(session_factory, user_id: int, after: int, *, wait_s: float = 0.0) -> list[str]:
+    deadline = time.monotonic() + wait_s
+    while True:
+        with session_factory() as session:
+            found = session.scalars(
+                select(AuditEvent.action).where(
+                    AuditEvent.id > after,
+                    AuditEvent.actor_id == user_id,
+                    AuditEvent.action.not_like("auth.%"),
+                )
+            ).all()
+        if found or time.monotonic() >= deadline:
+            return list(found)
+        time.sleep(0.1)
+
+
+def test_every_change_of_health_data_records_an_audit_event_by_its_author(app, setting):
+    rows = {f"{r.method} {r.path}": r for r in matrix.ROWS}
+    silent = []
+    for route, role in CHANGE_ROUTES.items():
+        r = rows[route]
+        want = r.expected[f"A.{role}"]
+        allowed = want if isinstance(want, tuple) else (want,)
+        with setting.a.session() as session:
+            before = session.scalar(select(func.max(AuditEvent.id))) or 0
+        response = matrix.Actor(app, setting, f"A.{role}").call(r, setting.values)
+        assert response.status_code in allowed, f"{route} as {role}: {response.status_code}"
+        # the web upload is analysed as a background job: its event comes when the job stores it
+        wait = 20.0 if route == "POST /encounters" else 0.0
+        if not _events_by(setting.a.session, setting.a.users[role].id, before, wait_s=wait):
+            silent.append(route)
+    assert not silent, f"changes of health data that record no audit event: {silent}"
