@@ -9,6 +9,11 @@ group of the module that defines it, saying what each actor gets:
 - the same six roles in organisation B, who must never see A's records: a route that names one of
   A's records answers B 403 or 404, and no 200 answer to B contains A's names, e-mails or texts.
 
+Besides the status, every 200 is read for what its actor must never be shown (`NEVER_SHOWN`: A's
+patient's clinical content for admins and researchers, and even the patient's name for a learner
+or a clinician outside the care team), and after anonymous's and B's sweeps every row of A's
+tables must be as it was.
+
 Path ids are real records of organisation A (`setting` below): encounter E (owned by A's
 clinician, linked to A's patient), A's patient (on A's clinician's care team) with a PHQ-9 that
 raised a safety flag and its urgent task, a draft care plan, a training attempt of A's
@@ -67,7 +72,15 @@ A_EMAIL = "@test.example"
 # Clinical content of A's patient (transcript, message, safety flag), which admins, researchers
 # and a clinician outside the care team must never be shown.
 CLINICAL = ("worried about these headaches", "felt low all week", "self_harm", "item9")
-NO_CLINICAL_CONTENT = ("A.admin", "A.researcher", "A.other")
+A_PATIENT = f"Patient {A_MARK}"  # the display name of A's patient
+# What each actor of A must never be shown on a 200: a clinician outside the care team does not
+# even learn the patient's name.
+NEVER_SHOWN = {
+    "A.admin": CLINICAL,
+    "A.researcher": CLINICAL,
+    "A.learner": (*CLINICAL, A_PATIENT),
+    "A.other": (*CLINICAL, A_PATIENT),
+}
 STRONG = "Matrix-check 7f3kQ2pz unusual"
 SCENARIO = "grief"
 
@@ -467,10 +480,9 @@ def _verdict(actor: str, r: Row, response: Any) -> str | None:
             for mark in (A_MARK, A_EMAIL):
                 if mark in text:
                     return f"{where} shows organisation A's data ({mark!r})"
-        if actor in NO_CLINICAL_CONTENT and not r.clinical:
-            for mark in CLINICAL:
-                if mark in text:
-                    return f"{where} shows A's patient's clinical content ({mark!r})"
+        for mark in () if r.clinical else NEVER_SHOWN.get(actor, ()):
+            if mark in text:
+                return f"{where} shows A's patient's {mark!r}"
     return None
 
 
@@ -552,7 +564,7 @@ def test_the_leak_and_change_checks_are_not_vacuous(app, setting):
     report = clinician.page.get(f"/encounters/{values['encounter_id']}").text
     assert A_MARK in report and CLINICAL[0] in report
     patient_page = clinician.page.get(f"/care/patients/{values['patient_id']}").text
-    assert CLINICAL[1] in patient_page
+    assert CLINICAL[1] in patient_page and A_PATIENT in patient_page
     admin = Actor(app, setting, "A.admin")
     assert A_EMAIL in admin.page.get("/admin/users").text
     before = _snapshot(setting.a)
