@@ -155,3 +155,28 @@ def test_sqlite_has_no_roles_so_the_chain_shows_what_a_file_owner_changed(world)
     with world.session() as session:
         report = audit.verify(session)
     assert not report.ok and report.broken.row_id == ids[2]
+
+
+def test_migrations_run_as_the_owner_url_and_the_app_uses_its_own(tmp_path, monkeypatch):
+    """`bedside db upgrade` connects with BEDSIDE_MIGRATION_DATABASE_URL (the table owner);
+    the application keeps BEDSIDE_DATABASE_URL (its low-privilege role)."""
+    from typer.testing import CliRunner
+
+    from bedside.cli.main import app as cli
+    from bedside.config import Settings
+
+    owner = f"sqlite:///{tmp_path / 'owned.sqlite3'}"
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("BEDSIDE_MIGRATION_DATABASE_URL", owner)
+    monkeypatch.setenv("BEDSIDE_DATABASE_URL", f"sqlite:///{tmp_path / 'app-role.sqlite3'}")
+    settings = Settings()
+    assert settings.resolved_migration_url() == owner
+    assert settings.resolved_database_url().endswith("app-role.sqlite3")
+    result = CliRunner().invoke(cli, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "owned.sqlite3").exists() and not (tmp_path / "app-role.sqlite3").exists()
+    monkeypatch.delenv("BEDSIDE_MIGRATION_DATABASE_URL")
+    assert Settings().resolved_migration_url().endswith("app-role.sqlite3")  # one URL: the same
+    monkeypatch.setenv("BEDSIDE_DATABASE_APP_ROLE", "Robert'); DROP TABLE users;--")
+    with pytest.raises(ValueError, match="database_app_role"):
+        Settings()
