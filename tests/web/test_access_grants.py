@@ -295,3 +295,14 @@ def test_sharing_a_consultation_linked_to_a_patient_records_their_consent(world,
     with world.session() as session:
         detail = session.scalar(select(AuditEvent.detail).where(AuditEvent.action == "encounter.share"))
     assert detail == f"with_user={world.users['learner'].id} patient_consent=recorded"
+
+
+def test_relationships_from_before_grants_are_shown_to_admins_for_review(world, client_for):
+    """Migration 0004 keeps old (self-assigned) care assignments, with no grantor."""
+    with world.session() as session:
+        session.add(CareAssignment(patient_id=world.users["patient"].id,
+                                   clinician_id=world.users["other"].id))
+        session.commit()
+    page = client_for("admin").get("/admin/access").text
+    assert "self-assigned before grants were checked: review" in page
+    assert patient_page(client_for("other"), world).status_code == 200  # kept: safety first
