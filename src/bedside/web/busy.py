@@ -17,7 +17,7 @@ from bedside.web import templating
 
 __all__ = ["MESSAGE", "add_busy_handlers"]
 
-MESSAGE = "The server is busy and nothing was changed; try again in a moment."
+MESSAGE = "The database is busy (another task holds what this request needs); try again in a moment."
 
 
 def _busy(request: Request, message: str) -> Response:

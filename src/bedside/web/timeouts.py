@@ -25,7 +25,10 @@ UPLOADS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("POST", re.compile(r"^/api/v1/encounters$")),
 )
 
-MESSAGE = "The server took too long to answer and stopped waiting; nothing more will happen. Try again in a moment."
+MESSAGE = (
+    "The server took too long to answer. The request may still finish: check before you try "
+    "again in a moment."
+)
 
 
 class RequestTimeoutMiddleware:
