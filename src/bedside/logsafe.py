@@ -13,7 +13,8 @@ What is redacted:
   mapping arguments of a log call, and in `extra=` fields of that name.
 
 Tracebacks are formatted and redacted when the record is made (`exc_text`), and `exc_info` is
-dropped, so no handler formats the raw exception again.
+dropped, so no handler formats the raw exception again. Text arguments of a log call have CR and
+LF escaped (ASVS 7.3.1): a request path or a name cannot start a forged log line.
 """
 
 from __future__ import annotations
@@ -85,8 +86,13 @@ def _redact_value(value: Any, depth: int = 0) -> Any:
     if isinstance(value, list | tuple):
         return type(value)(_redact_value(item, depth + 1) for item in value)
     if isinstance(value, str):
-        return redact_text(value)
+        return _one_line(redact_text(value))
     return value
+
+
+def _one_line(value: str) -> str:
+    """A value logged as one line: CR and LF escaped, so input cannot forge a log entry."""
+    return value.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def redact_record(record: logging.LogRecord) -> logging.LogRecord:

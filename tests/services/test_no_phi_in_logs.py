@@ -203,3 +203,12 @@ def test_log_calls_with_phi_arguments_or_fields_are_redacted(caplog, root_output
     logged = _everything_logged(caplog, root_output)
     assert MARKER not in logged and not ANSWER_VALUE.search(logged)
     assert "'id': 5" in logged  # what is not health data stays readable
+
+
+def test_text_arguments_cannot_forge_a_log_line(caplog, root_output):
+    caplog.set_level(logging.INFO)
+    logging.getLogger("bedside.test").error(
+        "internal error on %s %s", "GET", "/x\nCRITICAL bedside forged entry\r")
+    lines = root_output.getvalue().splitlines()
+    assert [line for line in lines if "forged" in line] == [
+        "ERROR bedside.test internal error on GET /x\\nCRITICAL bedside forged entry\\r"]
