@@ -108,6 +108,11 @@ def test_api_401_and_422(app, world):
     response = api.get("/api/v1/me")
     assert response.status_code == 401
     assert_secure(response)
+    assert response.headers["content-disposition"] == 'attachment; filename="api.json"'
+    signed_in = api.get("/api/v1/me", headers={"authorization": f"Bearer {_token(world, 'clinician')}"})
+    assert signed_in.status_code == 200
+    assert signed_in.headers["content-disposition"] == 'attachment; filename="api.json"'
+    assert "content-disposition" not in api.get("/login").headers
     invalid = api.get(
         "/api/v1/encounters?limit=0", headers={"authorization": f"Bearer {_token(world, 'clinician')}"}
     )

@@ -258,6 +258,8 @@ def add_security_headers(headers: MutableHeaders, scope: Scope) -> None:
         headers.setdefault("strict-transport-security", "max-age=31536000")
     if not path.startswith("/static/"):
         headers.setdefault("cache-control", "no-store")
+    if path.startswith("/api/"):  # ASVS 14.4.2: a browser opened on an API URL saves, not renders
+        headers.setdefault("content-disposition", 'attachment; filename="api.json"')
 
 
 class SecurityHeadersMiddleware:
