@@ -219,3 +219,43 @@ def test_a_shutdown_lets_the_running_job_finish_and_fails_the_queued_one_with_a_
     assert clinician.get(running).status_code == 303  # done: straight to the report
     page = clinician.get(queued)
     assert "the server restarted before the analysis finished" in page.text
+
+
+class SlowAnalysis(FakePipeline):
+    """An analysis that takes 3 s: on the event loop it would stop every other request."""
+
+    def analyse(self, conversation):
+        time.sleep(3)
+        return super().analyse(conversation)
+
+
+def test_healthz_answers_while_uploads_are_analysed(make_app, world):
+    app = make_app(pipeline=SlowAnalysis())
+    reports: list[str] = []
+    with serving(app) as base, _live(base, Client(app, world, "clinician")) as http:
+        def upload_and_wait() -> None:
+            location = http.post("/encounters", files=[("files", ("v.txt", TRANSCRIPT))]).headers["location"]
+            while location.startswith("/encounters/jobs/"):
+                page = http.get(location)
+                location = page.headers.get("location", location)
+                time.sleep(0.1)
+            reports.append(location)
+
+        uploads = threading.Thread(target=upload_and_wait)
+        uploads.start()
+        latencies = _healthz_while(uploads, base)
+    assert len(reports) == 1 and reports[0].startswith("/encounters/")
+    assert len(latencies) >= 20  # 3 s of analysis, polled every 50 ms
+    assert max(latencies) < 0.5  # on the event loop, the analysis would have held it for 3 s
+
+
+def test_a_reader_that_hangs_is_a_400_on_the_api_too(make_app, world):
+    from bedside.services import accounts
+
+    client = Client(make_app(pipeline=LoopingPipeline(), settings=Settings(parse_timeout_s=1)), None, None)
+    with world.session() as session:
+        user = session.get(type(world.users["clinician"]), world.users["clinician"].id)
+        client.http.headers["authorization"] = f"Bearer {accounts.create_api_token(session, user, 't').secret}"
+    response = client.post("/api/v1/encounters", files=[("files", ("v.txt", TRANSCRIPT))])
+    assert response.status_code == 400
+    assert "took too long to read" in response.json()["detail"]
