@@ -417,14 +417,19 @@ def _records_of_a(app: Any, world: World, pipeline: Any) -> dict[str, Any]:
         }
 
 
-@pytest.fixture
-def setting(app, world, pipeline, password_hash) -> Setting:
+def make_setting(app: Any, world: World, pipeline: Any, password_hash: str) -> Setting:
+    """Organisation B beside `world` (A), and A's records; the form fuzz builds the same."""
     app.state.training_assessor = ReplyAssessor()  # rules only: deterministic and fast
     b = _org_b(world, password_hash)
     _more_clinicians(world, password_hash)
     values = _records_of_a(app, world, pipeline)
     store_encounter(b, "clinician", pipeline)  # B has records of its own
     return Setting(a=world, b=b, values=values)
+
+
+@pytest.fixture
+def setting(app, world, pipeline, password_hash) -> Setting:
+    return make_setting(app, world, pipeline, password_hash)
 
 
 # ----- the requests ---------------------------------------------------------------------------

@@ -244,3 +244,14 @@ def test_unknown_pages_get_the_error_page_and_the_api_keeps_json(client_for, app
     assert api.status_code == 404
     assert api.json() == {"detail": "Not Found"}
     assert_secure(api)
+
+
+def test_an_error_raised_by_a_failed_commit_is_a_400_page_not_a_500(client_for, world):
+    """Found by the form fuzz: a NUL in the export reason is refused at commit; the rollback
+    expired the caller's row, and drawing their name on the error page raised: a 500."""
+    admin = client_for("admin")
+    response = admin.post(f"/admin/patients/{world.users['patient'].id}/export",
+                          data={"reason": "nul\x00inside"})
+    assert response.status_code == 400, response.status_code
+    assert "NUL" in response.text
+    assert_secure(response)

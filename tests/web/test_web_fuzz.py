@@ -11,12 +11,14 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
+from test_route_matrix import MATRIX, Actor, make_setting
 
 from bedside.db.tables import User
 from bedside.services import accounts
@@ -56,3 +58,54 @@ def test_no_generated_request_causes_a_server_error(app, world, pipeline, signed
             case.validate_response(response, checks=CHECKS)
 
         call()
+
+
+# ----- the pages' forms --------------------------------------------------------------------------
+# Pages are not in the OpenAPI document, so schemathesis cannot reach them: every POST page route
+# gets generated form fields (its declared ones and the ones routes read themselves), as an actor
+# the route matrix lets through, on A's real records.
+
+FORM_EXAMPLES = 12
+AWKWARD = st.sampled_from([
+    "", "0", "-1", str(2**63), str(2**70), "1e9", "\x00", "nul\x00inside", "true", "false",
+    "a" * 5000, "phq9", "grief", "patient@test.example", "learner@test.example", " ERASE",
+    "=cmd|' /C calc'!A0", "<script>alert(1)</script>", "😀" * 50,
+])
+VALUES = st.one_of(AWKWARD, st.text(max_size=40))
+READ_BY_HAND = ["text", "email", "name", "goals", "what_matters", "actions", "scenario_id",
+                *(f"item{n}" for n in range(1, 11)), "code", "reason", "confirm", "consent",
+                "justification", "clinician_id", "password", "new_password", "current_password"]
+SKIP = {"/logout"}  # ends the session the rest of the run needs
+
+
+def _page_forms() -> list[tuple[str, str]]:
+    """(POST path, the A actor the matrix lets through) for every POST page route."""
+    found = []
+    for rows in MATRIX.values():
+        for r in rows:
+            if r.method != "POST" or r.path.startswith("/api/") or r.path in SKIP:
+                continue
+            allowed = [a for a, want in r.expected.items() if a.startswith("A.") and min(
+                want if isinstance(want, tuple) else (want,)) < 400]
+            found.append((r.path, allowed[0] if allowed else "A.clinician"))
+    return found
+
+
+def test_every_post_page_is_in_the_form_fuzz():
+    assert len(_page_forms()) >= 40
+
+
+@pytest.mark.parametrize(("path", "actor"), _page_forms(), ids=[p for p, _ in _page_forms()])
+def test_no_generated_form_causes_a_server_error(path, actor, app, world, pipeline, password_hash):
+    records = make_setting(app, world, pipeline, password_hash)
+    client = Actor(app, records, actor).page
+    url = path.format(**records.values)
+
+    @given(fields=st.dictionaries(st.sampled_from(READ_BY_HAND), VALUES, max_size=8))
+    @settings(max_examples=FORM_EXAMPLES, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    def post(fields):
+        response = client.post(url, data=fields)
+        assert response.status_code < 500, f"{actor} POST {url} {fields!r} → {response.status_code}"
+
+    post()

@@ -25,6 +25,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bedside import __version__
@@ -156,9 +157,26 @@ def _wants_json(request: Request) -> bool:
 def _problem(request: Request, status: int, message: str) -> Response:
     if _wants_json(request):
         return JSONResponse({"detail": message}, status_code=status)
+    _forget_unloadable_user(request)
     return templating.render(
         request, "error.html", {"status": status, "message": message}, status_code=status
     )
+
+
+def _forget_unloadable_user(request: Request) -> None:
+    """Drop the caller from the error page when their row can no longer be read.
+
+    An error raised by a failed commit (a NUL character refused by the database, say) comes
+    after the rollback expired every row and the request's session was closed: reading the
+    caller's name for the page header would fail and turn a 400 into a 500.
+    """
+    user = getattr(request.state, "user", None)
+    if user is None:
+        return
+    try:
+        _ = user.display_name, user.role
+    except SQLAlchemyError:
+        request.state.user = None
 
 
 def _add_error_handlers(app: FastAPI) -> None:
