@@ -3,7 +3,8 @@ and every answer matches what the document declares (status code, content type, 
 
 Bounded: a few dozen generated requests per operation, signed in as a clinician (who may use
 every encounter operation) and as a patient (their FHIR Bundle), plus the same without
-credentials. Sequences of calls are `test_schemathesis_stateful.py`.
+credentials. Sequences of calls are `test_schemathesis_stateful.py`. The pages' forms, which
+the document does not describe, are fuzzed with Hypothesis below.
 """
 
 from __future__ import annotations
