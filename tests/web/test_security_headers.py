@@ -255,3 +255,14 @@ def test_an_error_raised_by_a_failed_commit_is_a_400_page_not_a_500(client_for, 
     assert response.status_code == 400, response.status_code
     assert "NUL" in response.text
     assert_secure(response)
+
+
+def test_a_wrong_method_405_carries_the_headers(clinician, app):
+    page = clinician.http.put("/account", headers={"x-csrftoken": clinician.csrf})
+    assert page.status_code == 405
+    assert page.headers["content-type"].startswith("text/html")
+    assert_secure(page)
+    api = TestClient(app).delete("/api/v1/me")
+    assert api.status_code == 405
+    assert "GET" in api.headers["allow"]
+    assert_secure(api)
