@@ -37,6 +37,10 @@ def assert_secure(response, *, no_store: bool = True) -> None:
     assert "unsafe-inline" not in policy and "unsafe-eval" not in policy, f"{where}: CSP {policy!r}"
     if no_store:
         assert response.headers.get("cache-control") == "no-store", f"{where}: cache-control"
+    if response.content:  # ASVS 14.4.1: a body says what it is, text with its character set
+        kind = response.headers.get("content-type", "")
+        assert kind, f"{where}: no content-type"
+        assert not kind.startswith("text/") or "charset=" in kind, f"{where}: {kind}"
 
 
 def _token(world, name: str) -> str:
