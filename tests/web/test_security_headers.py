@@ -143,7 +143,8 @@ def test_body_too_large_413(clinician):
     assert_secure(streamed)
 
 
-def test_internal_error_500_page_and_api(make_app):
+def test_internal_error_500_page_and_api(make_app, caplog):
+    """A generic message with a reference that support finds in the log (ASVS 7.4.1)."""
     app = make_app()
 
     def fail() -> None:
@@ -162,6 +163,11 @@ def test_internal_error_500_page_and_api(make_app):
     assert "a bug" not in api.text
     assert api.json()["detail"].startswith("Something went wrong")
     assert_secure(api)
+    reference = api.json()["reference"]
+    assert re.fullmatch(r"[0-9a-f]{12}", reference)
+    assert reference in api.json()["detail"]
+    assert any(reference in record.getMessage() for record in caplog.records)
+    assert re.search(r"logged as [0-9a-f]{12}", page.text)
 
 
 def test_docs_have_a_csp_that_allows_only_their_own_inline_script(client_for):

@@ -14,6 +14,7 @@ import base64
 import hashlib
 import logging
 import re
+import secrets
 from datetime import timedelta
 from importlib.resources import files
 from typing import Any
@@ -236,20 +237,25 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def _internal(request: Request, exc: Exception) -> Response:
         # Starlette sends this from its outermost layer, past every middleware, so the security
         # headers are added here. No template: the failure may be the database the page needs.
-        log.error("internal error on %s %s: %s", request.method, request.url.path,
+        # A reference the user can quote and support can find in the log (ASVS 7.4.1).
+        reference = secrets.token_hex(6)
+        log.error("internal error %s on %s %s: %s", reference, request.method, request.url.path,
                   type(exc).__name__)
+        message = INTERNAL_ERROR.format(reference=reference)
         response: Response
         if _wants_json(request):
-            response = JSONResponse({"detail": INTERNAL_ERROR}, status_code=500)
+            response = JSONResponse({"detail": message, "reference": reference}, status_code=500)
         else:
-            response = HTMLResponse(_INTERNAL_PAGE, status_code=500)
+            response = HTMLResponse(_INTERNAL_PAGE.format(message=message), status_code=500)
         add_security_headers(response.headers, request.scope)
         return response
 
 
-INTERNAL_ERROR = "Something went wrong on our side; it was logged. Try again in a minute."
+INTERNAL_ERROR = (
+    "Something went wrong on our side; it was logged as {reference}. Try again in a minute."
+)
 _INTERNAL_PAGE = (
     '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>500</title></head>'
-    f"<body><h1>Something went wrong</h1><p>{INTERNAL_ERROR}</p>"
+    "<body><h1>Something went wrong</h1><p>{message}</p>"
     '<p><a href="/">Back to the dashboard</a></p></body></html>'
 )
