@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bedside.batch._executors import make_executor
 from bedside.batch._pipeline import Analysed, Failure, Result, Skipped, SourceDone, analyse_sources
-from bedside.batch._plan import Source, plan_sources
+from bedside.batch._plan import Source, group_key, plan_sources
 from bedside.batch._store import JsonlStore, dumps_line
 from bedside.batch._summary import Cell, summary_row, write_summary
 from bedside.errors import BedsideError, ModelError
@@ -215,6 +215,41 @@ def _write_text(out: Path | None, text: str, stdout: TextIO) -> None:
     os.replace(temporary, out)
 
 
+def _pair_partners(sources: list[Source]) -> dict[str, list[str]]:
+    """Files given without --merge that look like the sides of one recorded pair.
+
+    `day1_consultation01_doctor.TextGrid` and `day1_consultation01_patient.TextGrid` share the
+    stem before their last `_part`; each label maps to the names of its partners.
+    """
+    groups: dict[tuple[Path, str], list[Path]] = {}
+    for source in sources:
+        if source.merge or len(source.paths) != 1:
+            continue
+        path = source.paths[0]
+        if group_key(path) != path.stem:
+            groups.setdefault((path.parent, group_key(path)), []).append(path)
+    partners: dict[str, list[str]] = {}
+    for members in groups.values():
+        if len(members) > 1:
+            for path in members:
+                partners[str(path)] = [p.name for p in members if p != path]
+    return partners
+
+
+def _with_pair_warning(report: AnalysisReport, partners: list[str]) -> AnalysisReport:
+    """Add the 'analysed without --merge' warning to a one-speaker side of a pair."""
+    if len({t.speaker for t in report.turns}) > 1:
+        return report
+    warning = (
+        f"a pair of files analysed without --merge: this file looks like one side of a "
+        f"recording with {', '.join(partners)}; analyse them together with --merge "
+        f"(bedside analyze FILE1 FILE2 --merge)"
+    )
+    extra = dict(report.metrics.extra)
+    extra["warnings"] = [warning, *(extra.get("warnings") or [])]
+    return report.model_copy(update={"metrics": report.metrics.model_copy(update={"extra": extra})})
+
+
 def _make_sink(
     fmt: Format, request: AnalyzeRequest, stdout: TextIO, sources: list[Source]
 ) -> _Sink:
@@ -292,6 +327,7 @@ def run_analyze(
         in_process=request.workers == 1 and request.dask is None, stderr=stderr
     ):
         request = replace(request, use_models=False)
+    partners = {} if request.merge else _pair_partners(sources)
     sink = _make_sink(fmt, request, stdout, sources)
     err_console = Console(file=stderr, highlight=False, soft_wrap=True)
     rows: list[dict[str, Cell]] = []
@@ -336,8 +372,11 @@ def run_analyze(
             )
             for result in results:
                 if isinstance(result, Analysed):
-                    document = result.report.to_json()
-                    sink.write(result.report, document)
+                    report = result.report
+                    if result.label in partners:
+                        report = _with_pair_warning(report, partners[result.label])
+                    document = report.to_json()
+                    sink.write(report, document)
                     if request.summary is not None:
                         rows.append(summary_row(document))
                     counts["analysed"] += 1

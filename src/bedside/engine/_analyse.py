@@ -16,6 +16,7 @@ from bedside.engine._clinician import ClinicianFeatures, clinician_features
 from bedside.engine._cues import Cue, detect_cue
 from bedside.engine._readability import readability_grade
 from bedside.engine._responses import group_cues, judge_response, response_window
+from bedside.engine._risk import input_warnings, not_assessable_reason, risk_turns
 from bedside.engine._rules import RuleSet, load_ruleset
 from bedside.engine._score import ScoreInputs, compassion_score
 from bedside.engine._suggestions import suggest
@@ -24,6 +25,7 @@ from bedside.engine._timing import timing_metrics
 from bedside.errors import ConfigError, ModelError
 from bedside.model import (
     AnalysisReport,
+    CompassionScore,
     Conversation,
     EmotionLabel,
     EmpathyLabel,
@@ -336,9 +338,23 @@ def analyse(
         rules.score,
     )
 
+    unassessable = not_assessable_reason(turns)
+    if unassessable is not None:
+        score = _not_assessable(score, unassessable)
+    risks = risk_turns(turns, rules.risk)
+    risk_of = {r["turn"]: r["category"] for r in risks}
+    for position, row in enumerate(analysed):
+        if position in risk_of:
+            analysed[position] = row.model_copy(
+                update={"extra": {**row.extra, "risk": risk_of[position]}}
+            )
+
     metrics_extra = dict(metrics.extra)
     metrics_extra.update(
         {
+            "risk_turns": risks,
+            "warnings": input_warnings(turns),
+            "score_not_assessable": unassessable,
             "cues": len(cues),
             "opportunities": len(opportunities),
             "responses": counts,
@@ -376,6 +392,29 @@ def analyse(
     )
 
 
+def _not_assessable(score: CompassionScore, reason: str) -> CompassionScore:
+    """The score of an input that is not a whole consultation: null, and every component says why."""
+    breakdown = {
+        name: {
+            **(part if isinstance(part, dict) else {}),
+            "applies": False,
+            "applied_weight": 0.0,
+            "value": None,
+            "points": None,
+            "turns": [],
+            "why": f"not assessable: {reason}",
+        }
+        for name, part in score.breakdown.items()
+    }
+    return score.model_copy(
+        update={
+            "compassion": None,
+            "components": dict.fromkeys(score.components),
+            "breakdown": breakdown,
+        }
+    )
+
+
 def _turn_analysis(
     index: int,
     turn: Turn,
@@ -400,6 +439,7 @@ def _turn_analysis(
         "question_rule": None,
         "jargon": None,
         "readability_grade": None,
+        "risk": None,
     }
     if found is not None:
         extra.update(found.to_json())

@@ -23,6 +23,8 @@ from bedside.errors import FormatError
 __all__ = [
     "CueCategory",
     "JargonTerm",
+    "RiskCategory",
+    "RiskRules",
     "RuleSet",
     "ScoreRules",
     "TimingRules",
@@ -138,6 +140,22 @@ class TimingRules(_Strict, frozen=True):
     opening_min_words: int = Field(ge=1)
 
 
+class _RiskCategoryFile(_Strict, frozen=True):
+    id: str
+    label: str
+    other_label: str
+    patterns: tuple[str, ...] = Field(min_length=1)
+
+
+class _RiskFile(_Strict, frozen=True):
+    schema_: str = Field(alias="schema")
+    negation: _Negation
+    others: str
+    first_person: str
+    exclusions: tuple[str, ...]
+    categories: tuple[_RiskCategoryFile, ...] = Field(min_length=1)
+
+
 class _RulesetFile(_Strict, frozen=True):
     schema_: str = Field(alias="schema")
     name: str
@@ -154,6 +172,28 @@ class CueCategory:
     emotion: str
     negatable: bool
     patterns: tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True)
+class RiskCategory:
+    """One kind of risk mention (suicide, self-harm ...), compiled; see `risk.v1.yaml`."""
+
+    id: str
+    label: str
+    other_label: str
+    patterns: tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True)
+class RiskRules:
+    """The risk lexicon: categories in order of precedence, the idioms blanked out first."""
+
+    categories: tuple[RiskCategory, ...]
+    exclusions: tuple[re.Pattern[str], ...]
+    negation_words: frozenset[str]
+    negation_window: int
+    others: re.Pattern[str]
+    first_person: re.Pattern[str]
 
 
 @dataclass(frozen=True)
@@ -195,6 +235,7 @@ class RuleSet:
     suggestions_by_category: Mapping[str, Mapping[str, tuple[str, ...]]]
     score: ScoreRules
     timing: TimingRules
+    risk: RiskRules
 
 
 def _read(package: str, name: str) -> tuple[str, Any]:
@@ -357,6 +398,26 @@ def load_ruleset(
     timing = _check(TimingRules, source, document)
     _expect_schema(timing.schema_, f"bedside.timing.{version}", source)
 
+    source, document = _read(package, f"risk.{version}.yaml")
+    risk_file = _check(_RiskFile, source, document)
+    _expect_schema(risk_file.schema_, f"bedside.risk.{version}", source)
+    risk = RiskRules(
+        categories=tuple(
+            RiskCategory(
+                id=c.id,
+                label=c.label,
+                other_label=c.other_label,
+                patterns=_compile(c.patterns, source),
+            )
+            for c in risk_file.categories
+        ),
+        exclusions=_compile(risk_file.exclusions, source),
+        negation_words=frozenset(w.lower() for w in risk_file.negation.words),
+        negation_window=risk_file.negation.window_words,
+        others=_compile((risk_file.others,), source)[0],
+        first_person=_compile((risk_file.first_person,), source)[0],
+    )
+
     responses_source = f"{package}/responses.{version}.yaml"
     nurse = responses.nurse
     return RuleSet(
@@ -401,6 +462,7 @@ def load_ruleset(
         suggestions_by_category=by_category,
         score=score,
         timing=timing,
+        risk=risk,
     )
 
 

@@ -32,6 +32,8 @@ def text_renderable(report: AnalysisReport, *, missed_limit: int = 3) -> Rendera
     head.append(
         f"   compassion {view.score if view.score is not None else '–'}/100", style="bold magenta"
     )
+    if view.score_note:
+        head.append(f" (not assessable: {view.score_note})", style="magenta")
     head.append(
         f"   cues {len(view.cards)}: {view.response_counts['explored']} explored, "
         f"{view.response_counts['acknowledged']} acknowledged, {view.response_counts['missed']} missed"
@@ -58,7 +60,17 @@ def text_renderable(report: AnalysisReport, *, missed_limit: int = 3) -> Rendera
         balance.add_row(key.lower(), value)
     for name, mean in view.empathy_means:
         balance.add_row(f"empathy: {name.lower()}", f"{mean:.2f} of 2 (mean per clinician turn)")
-    parts: list[RenderableType] = [head, balance]
+    parts: list[RenderableType] = []
+    if view.risks:  # first, whatever else the report says: a risk turn is never hidden
+        risk = Text()
+        for row in view.risks:
+            risk.append(row.line + "\n", style="bold")
+            risk.append(f"  {row.speaker}: " + _clip(row.text) + "\n")
+        risk.append("found by phrase rules, recall first: a prompt to assess, not an assessment")
+        parts.append(Panel(risk, title="RISK", title_align="left", border_style="bold red"))
+    for warning in view.warnings:
+        parts.append(Text(f"warning: {warning}", style="yellow"))
+    parts += [head, balance]
     parts.append(
         Text(
             "missed cues, with a reply to try:"

@@ -13,7 +13,7 @@ from typing import Any
 
 from bedside.model import MECHANISMS, AnalysisReport, Opportunity, TurnAnalysis
 
-__all__ = ["ROLE_ORDER", "ReportView", "build_view", "clock"]
+__all__ = ["RISK_ACTION", "ROLE_ORDER", "ReportView", "RiskRow", "build_view", "clock"]
 
 ROLE_ORDER = ("clinician", "patient", "family", "other")
 ROLE_LABEL = {"clinician": "Clinician", "patient": "Patient", "family": "Family", "other": "Other"}
@@ -28,6 +28,8 @@ RESPONSE_LABEL = {
     "acknowledged": "Acknowledged",
     "missed": "Missed",
 }
+RISK_ACTION = "follow your organisation's safety procedure"
+"""What every risk line asks of the reader: the engine flags, the clinician assesses."""
 PLOT_LEFT, PLOT_RIGHT = 92.0, 990.0
 LANE_HEIGHT, LANE_GAP = 26.0, 8.0
 
@@ -185,6 +187,24 @@ class Component:
 
 
 @dataclass(frozen=True)
+class RiskRow:
+    """A risk turn, for the block that leads every report (never hidden, never thresholded)."""
+
+    turn: int
+    speaker: str
+    label: str
+    words: tuple[str, ...]
+    negated: bool
+    text: str
+
+    @property
+    def line(self) -> str:
+        """`Risk mentioned: turn 57, suicide of … — follow your organisation's safety procedure`."""
+        denied = " (mentioned as denied)" if self.negated else ""
+        return f"Risk mentioned: turn {self.turn}, {self.label}{denied} — {RISK_ACTION}"
+
+
+@dataclass(frozen=True)
 class Skill:
     """A communication behaviour the engine looked for: found in which turns, or not found."""
 
@@ -222,6 +242,29 @@ class ReportView:
     questions: list[tuple[str, str]] = field(default_factory=list)
     clarity: list[tuple[str, str]] = field(default_factory=list)
     jargon: list[tuple[str, str, int]] = field(default_factory=list)
+    risks: list[RiskRow] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    score_note: str | None = None
+
+
+def _risks(report: AnalysisReport) -> list[RiskRow]:
+    rows = []
+    for found in report.metrics.extra.get("risk_turns") or ():
+        if not isinstance(found, Mapping) or not isinstance(found.get("turn"), int):
+            continue
+        index = found["turn"]
+        turn = report.turns[index] if 0 <= index < len(report.turns) else None
+        rows.append(
+            RiskRow(
+                turn=index,
+                speaker=str(found.get("speaker") or (turn.speaker if turn else "")),
+                label=str(found.get("label") or found.get("category") or "risk"),
+                words=tuple(str(w) for w in found.get("words") or ()),
+                negated=bool(found.get("negated")),
+                text=turn.text if turn else "",
+            )
+        )
+    return rows
 
 
 def _fmt(value: Any) -> str:
@@ -845,4 +888,7 @@ def build_view(report: AnalysisReport) -> ReportView:
         questions=_questions(metrics.extra),
         clarity=clarity,
         jargon=jargon,
+        risks=_risks(report),
+        warnings=[str(w) for w in metrics.extra.get("warnings") or ()],
+        score_note=_str_or_none(metrics.extra.get("score_not_assessable")),
     )
