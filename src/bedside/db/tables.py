@@ -155,6 +155,9 @@ class Encounter(Base):
     clinician_share: Mapped[float | None] = mapped_column(Float, default=None)
     cues: Mapped[int] = mapped_column(Integer, default=0)
     missed: Mapped[int] = mapped_column(Integer, default=0)
+    # Risk turns in the analysis (suicide, self-harm, harm, safeguarding): the list marks them,
+    # so a risk in an upload not linked to a patient is still seen (docs/analysis.md).
+    risk_turns: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The documents are loaded only when read: lists, trends and access checks never parse them.
     # Sealed with AES-GCM (`bedside.db.crypto`): they hold the words of the consultation.
     conversation: Mapped[dict[str, Any]] = mapped_column(

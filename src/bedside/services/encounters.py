@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Protocol
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from bedside.db import repos
 from bedside.db.tables import Encounter, EncounterShare, User, UserRole
-from bedside.errors import FormatError, ModelError, NotFound, PermissionDenied
+from bedside.errors import BedsideError, FormatError, ModelError, NotFound, PermissionDenied
 from bedside.model import AnalysisReport, Conversation
 from bedside.services import access, audit, grants
 
@@ -44,6 +44,7 @@ __all__ = [
     "read",
     "share",
     "store",
+    "store_and_route",
     "upload",
 ]
 
@@ -147,6 +148,7 @@ def _summary(document: dict[str, Any]) -> dict[str, Any]:
         "clinician_share": share.get("clinician"),
         "cues": len(opportunities),
         "missed": sum(1 for o in opportunities if o.get("response") == "missed"),
+        "risk_turns": len((document.get("metrics") or {}).get("risk_turns") or []),
     }
 
 
@@ -257,9 +259,92 @@ def upload(
     checked = check(session, actor, files, patient_email=patient_email)
     conversation = read(pipeline, checked)
     report = pipeline.analyse(conversation)
-    encounter = store(session, actor, checked, conversation, report, title=title, ip=ip)
-    session.commit()
+    encounter = store_and_route(
+        session, actor.id, checked, conversation, report, title=title, ip=ip
+    )
     log.info("encounter %s stored (%d turns)", encounter.id, encounter.turn_count)
+    return encounter
+
+
+RISK_FLAG_KIND = "transcript_risk"
+"""The safety flag a risk turn in an uploaded consultation raises (`safety_routing.raise_flag`)."""
+
+
+def store_and_route(
+    session: Session,
+    actor_id: int,
+    checked: CheckedUpload,
+    conversation: Conversation,
+    report: AnalysisReport,
+    *,
+    title: str = "",
+    ip: str | None = None,
+    also: Callable[[Session, Encounter], None] | None = None,
+) -> Encounter:
+    """Store and commit the analysed encounter; with risk turns and a linked patient, flag first.
+
+    `also` makes the caller's change in the same transaction (the job row marked done).
+
+    A risk turn in a consultation linked to a patient goes through the one safety path that
+    check-ins use (`safety_routing.raise_flag`): the `transcript_risk` flag is committed first,
+    then the encounter with the urgent task for the patient's care team (else the duty
+    clinician, else every clinician), the encounter's id written into the flag. The flag's detail
+    holds turn numbers and categories, never the words. If the flag cannot be stored the
+    encounter is stored anyway (its report leads with the risk); if the encounter cannot be
+    stored the flag and its task stand and the caller's error says nothing was stored.
+
+    An encounter not linked to a patient has nobody to route a task to: its report and progress
+    page lead with the risk block and the encounters list marks it (`Encounter.risk_turns`), so
+    the uploader, who was in the consultation, sees it. See docs/analysis.md.
+
+    Raises:
+        NotFound: the uploading account was removed meanwhile (nothing stored).
+        BedsideError: the encounter could not be stored after its risk flag was.
+    """
+    from bedside.services import safety_routing
+
+    def add(inner: Session) -> Encounter:
+        actor = inner.get(User, actor_id)
+        if actor is None:
+            raise NotFound("the uploading account was removed during the analysis")
+        encounter = store(inner, actor, checked, conversation, report, title=title, ip=ip)
+        if also is not None:
+            also(inner, encounter)
+        return encounter
+
+    risks = [r for r in report.metrics.extra.get("risk_turns") or () if isinstance(r, Mapping)]
+    patient = session.get(User, checked.patient_id) if checked.patient_id is not None else None
+    if risks and patient is not None:
+        stored: list[int] = []
+
+        def record(inner: Session) -> safety_routing.StoredRecord:
+            encounter = add(inner)
+            stored.append(encounter.id)
+            return safety_routing.StoredRecord(key="encounter_id", id=encounter.id)
+
+        detail = {
+            "turns": [r.get("turn") for r in risks],
+            "categories": sorted(
+                {str(c) for r in risks for c in r.get("categories") or [r.get("category")]}
+            ),
+            "ruleset": report.ruleset,
+        }
+        outcome = safety_routing.raise_flag(
+            session, patient, "transcript", RISK_FLAG_KIND, detail, ip=ip, store_record=record
+        )
+        if outcome.record_stored and stored:
+            found = session.get(Encounter, stored[-1])
+            if found is not None:
+                return found
+        if outcome.flag_stored:
+            log.error("risk flag %s stored; its encounter was not", list(outcome.flag_ids))
+            raise BedsideError(
+                "the consultation could not be stored; its risk flag and urgent task for the care "
+                "team were. Upload the file again"
+            )
+        log.critical("risk turns in an upload for patient %s: no flag stored", checked.patient_id)
+    encounter = add(session)
+    session.commit()
     return encounter
 
 

@@ -22,7 +22,7 @@ import socket
 import threading
 from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from bedside.db.base import utcnow
 from bedside.db.session import is_busy
-from bedside.db.tables import User
+from bedside.db.tables import Encounter, User
 from bedside.db.tables_jobs import AnalysisJob, JobStatus
 from bedside.errors import Busy, FormatError, NotFound
 from bedside.model import Conversation
@@ -62,6 +62,8 @@ class JobView:
     progress: int
     error: str | None
     encounter_id: int | None
+    risk_turns: int = 0
+    """Risk turns in the stored analysis: the progress page says so before the report opens."""
 
     @property
     def finished(self) -> bool:
@@ -153,7 +155,12 @@ class JobRunner:
         job = session.get(AnalysisJob, job_id)
         if job is None or job.owner_id != actor.id:
             raise NotFound(f"no analysis job {job_id}")
-        return _view(job)
+        view = _view(job)
+        if job.encounter_id is not None:
+            encounter = session.get(Encounter, job.encounter_id)
+            if encounter is not None:
+                view = replace(view, risk_turns=encounter.risk_turns)
+        return view
 
     def shutdown(self) -> None:
         """Stop taking work; queued jobs are failed with a message, running ones finish."""
@@ -169,15 +176,23 @@ class JobRunner:
                 self._progress(session, work.job_id, JobStatus.RUNNING, 10)
                 report = self.pipeline.analyse(work.conversation)
                 self._progress(session, work.job_id, JobStatus.RUNNING, 90)
-                actor = session.get(User, work.actor_id)
+
+                def done(inner: Session, encounter: Encounter) -> None:
+                    job = inner.get(AnalysisJob, work.job_id)
+                    if job is None:
+                        raise NotFound("the job was removed during the analysis")
+                    job.status, job.progress = JobStatus.DONE.value, 100
+                    job.encounter_id = encounter.id
+                    job.finished_at = job.updated_at = utcnow()
+
+                # one commit for the encounter and its job (after a risk flag, when one is due)
+                encounter = encounters.store_and_route(
+                    session, work.actor_id, work.checked, work.conversation, report,
+                    title=work.title, ip=work.ip, also=done,
+                )
                 job = session.get(AnalysisJob, work.job_id)
-                if actor is None or job is None:
-                    raise NotFound("the account or the job was removed during the analysis")
-                encounter = encounters.store(session, actor, work.checked, work.conversation,
-                                             report, title=work.title, ip=work.ip)
-                job.status, job.progress, job.encounter_id = JobStatus.DONE.value, 100, encounter.id
-                job.finished_at = job.updated_at = utcnow()
-                session.commit()
+                if job is None:
+                    raise NotFound(f"no analysis job {work.job_id}")
                 log.info("analysis job %s stored encounter %s", job.id, encounter.id)
                 return _view(job)
             except Exception as error:  # the user is told on the progress page, never a crash

@@ -1,7 +1,7 @@
 """Safety routing: every safety flag is stored first and its urgent task always reaches a clinician.
 
-The one protocol, used by check-ins, messages, the social-needs screen and (later) transcript risk
-turns, in this order every time:
+The one protocol, used by check-ins, messages, the social-needs screen and the risk turns of
+uploaded transcripts (`encounters.store_and_route`), in this order every time:
 
 1. the `SafetyFlag` rows and their audit events are committed **in their own transaction, before
    anything else** (retried once: a transient fault must not cost the flag);
@@ -76,6 +76,8 @@ _TASK_TITLES = {
     "message_harm_from_others": "URGENT: message from {name} suggests they may be harmed by someone. "
     "Contact them privately.",
     "message_harm_to_others": "URGENT: message from {name} suggests risk of harm to others. Assess now.",
+    "transcript_risk": "URGENT: a consultation transcript with {name} mentions suicide, self-harm, "
+    "harm or a safeguarding concern. Read the flagged turns and contact them today.",
     "interpersonal_safety": "URGENT: {name} reported someone hurts, threatens or insults them (AHC "
     "HRSN safety score above 10). Speak with them privately.",
 }
@@ -631,11 +633,18 @@ def raise_flag(
     detail: Mapping[str, Any],
     *,
     ip: str | None = None,
+    store_record: Callable[[Session], StoredRecord | None] | None = None,
 ) -> FlagOutcome:
-    """Raise one safety flag with its urgent task, from any source (a transcript risk turn, ...)."""
+    """Raise one safety flag with its urgent task, from any source (a transcript risk turn, ...).
+
+    `store_record` (optional) adds the record the flag is about, as in `escalate`: an uploaded
+    encounter is stored after its flag, with the task, and its id written into the flag.
+    """
     if patient.user_role is not UserRole.PATIENT:
         raise PermissionDenied("safety flags are raised about patient accounts")
-    return escalate(session, patient, [Concern(kind=kind, source=source, detail=detail)], ip=ip)
+    return escalate(
+        session, patient, [Concern(kind=kind, source=source, detail=detail)], store_record, ip=ip
+    )
 
 
 def reconcile_tasks(session: Session, organisation_id: int) -> int:
