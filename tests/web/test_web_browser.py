@@ -104,6 +104,16 @@ def test_clinician_signs_in_uploads_a_pair_reads_the_report_and_signs_out(live, 
     page.screenshot(path=shots / "encounter-report.png")
     report_url = page.url
 
+    # one side of the pair alone: the report says so first, and the score is not assessable
+    page.goto(f"{base}/encounters/new")
+    page.get_by_label("Transcript file(s)").set_input_files(pair[:1])
+    page.get_by_role("button", name="Upload and analyse").click()
+    page.wait_for_url(re.compile(r"/encounters/\d+$"), timeout=120_000)
+    assert page.get_by_role("heading", name="About this input").is_visible()
+    assert page.get_by_text(re.compile(r"only one speaker found \(Doctor\)")).is_visible()
+    assert page.get_by_text(re.compile("not assessable")).first.is_visible()
+    page.goto(report_url)
+
     # share with the learner through htmx (no page load)
     page.get_by_label("Colleague's e-mail").fill(logins["learner"].email)
     page.get_by_role("button", name="Share").click()
