@@ -14,11 +14,23 @@ from typing import Any, TypeVar
 
 from bedside.engine._clinician import ClinicianFeatures, clinician_features
 from bedside.engine._cues import Cue, detect_cue
+from bedside.engine._mi_behaviour import (
+    DEFAULT_MI_RULES,
+    MIBehaviourRules,
+    TurnBehaviour,
+    mi_behaviour,
+)
+from bedside.engine._mi_behaviour import summarise as summarise_mi
 from bedside.engine._readability import readability_grade
 from bedside.engine._responses import group_cues, judge_response, response_window
 from bedside.engine._risk import input_warnings, not_assessable_reason, risk_turns
-from bedside.engine._rules import RuleSet, load_ruleset
-from bedside.engine._score import ScoreInputs, compassion_score
+from bedside.engine._rules import RuleSet, ScoreRules, load_ruleset
+from bedside.engine._score import (
+    DEFAULT_SCORE_RULES,
+    ScoreInputs,
+    ScoreRulesV2,
+    compassion_score,
+)
 from bedside.engine._suggestions import suggest
 from bedside.engine._text import is_backchannel, match_form
 from bedside.engine._timing import timing_metrics
@@ -68,6 +80,9 @@ class AnalysisConfig:
             "clinician" to label every turn.
         model_cue_emotions: model emotions that make a cue without a rule. Anger is left out
             because the GoEmotions grouping counts disapproval as anger ("No, I don't smoke.").
+        mi_rules: the MI-consistent and MI-inconsistent behaviour phrases (MITI 4.2).
+        score_rules: the compassion score's weights: v2 by default (`score.v2.yaml`, chosen on
+            AnnoMI development data); pass `rules.score` (v1) for the score as shipped before.
     """
 
     rules: RuleSet = field(default=DEFAULT_RULES, repr=False)
@@ -75,6 +90,8 @@ class AnalysisConfig:
     response_window: int = 2
     emotion_roles: tuple[str, ...] = ("patient", "family", "other")
     model_cue_emotions: tuple[str, ...] = ("fear", "sadness", "disgust")
+    mi_rules: MIBehaviourRules = field(default=DEFAULT_MI_RULES, repr=False)
+    score_rules: ScoreRulesV2 | ScoreRules = field(default=DEFAULT_SCORE_RULES, repr=False)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.cue_emotion_threshold <= 1.0:
@@ -189,13 +206,22 @@ def _mi_ratios(
 
 
 def _is_empathic(
-    index: int, text: str, found: ClinicianFeatures, labels: _ModelLabels, rules: RuleSet
+    index: int,
+    text: str,
+    found: ClinicianFeatures,
+    labels: _ModelLabels,
+    rules: RuleSet,
+    behaviour: TurnBehaviour | None = None,
 ) -> bool:
     """Empathic by rule, or by an EPITOME level whose rationale speaks of feelings.
 
     The model alone over-fires on clinical questions (it was trained on Reddit support posts),
     so its label counts only when the words it points to are words of feeling or empathy.
+    A confronting or warning turn is never empathic: "I think you're wrong... it really worries
+    me" names a feeling, but it is the clinician's, held against the patient (MITI 4.2).
     """
+    if behaviour is not None and behaviour.confronting:
+        return False
     if found.acknowledge or found.reflect or found.explore or bool(found.nurse):
         return True
     label = labels.empathy.get(index)
@@ -241,6 +267,7 @@ def analyse(
         for i, t in enumerate(turns)
         if t.role is Role.CLINICIAN
     }
+    behaviours = _mi_behaviours(turns, features, config.mi_rules)
     cues: dict[int, Cue] = {}
     for index, turn in enumerate(turns):
         if turn.role not in _LISTENERS:
@@ -291,7 +318,9 @@ def analyse(
         )
 
     analysed = [
-        _turn_analysis(index, turn, features.get(index), cues.get(index), labels, response_of)
+        _turn_analysis(
+            index, turn, features.get(index), cues.get(index), labels, response_of, behaviours
+        )
         for index, turn in enumerate(turns)
     ]
 
@@ -305,8 +334,11 @@ def analyse(
     summaries = [i for i in clinician_indices if features[i].summary]
     teach_back = [i for i in clinician_indices if features[i].teach_back]
     empathic = [
-        i for i in clinician_indices if _is_empathic(i, turns[i].text, features[i], labels, rules)
+        i
+        for i in clinician_indices
+        if _is_empathic(i, turns[i].text, features[i], labels, rules, behaviours.get(i))
     ]
+    reflection_turns, question_turns = _listening_turns(features, labels, modelled)
     counts = {
         k: sum(1 for o in opportunities if o.response == k)
         for k in ("explored", "acknowledged", "missed")
@@ -334,8 +366,13 @@ def analyse(
             clinician_words=clinician_words,
             unexplained_jargon_turns=sorted({i for i, _ in unexplained}),
             unexplained_jargon=len(unexplained),
+            reflection_turns=reflection_turns,
+            question_turns=question_turns,
+            mi_basis="MI model" if modelled else "rules",
+            mi_consistent={i: b.consistent for i, b in behaviours.items() if b.consistent},
+            mi_inconsistent={i: b.inconsistent for i, b in behaviours.items() if b.inconsistent},
         ),
-        rules.score,
+        config.score_rules,
     )
 
     unassessable = not_assessable_reason(turns)
@@ -359,6 +396,7 @@ def analyse(
             "opportunities": len(opportunities),
             "responses": counts,
             "mi": _mi_ratios(features, labels, modelled),
+            "mi_behaviour": summarise_mi(behaviours),
             "nurse": {
                 name: [i for i in clinician_indices if name in features[i].nurse]
                 for name in ("name", "understand", "respect", "support", "explore")
@@ -415,6 +453,42 @@ def _not_assessable(score: CompassionScore, reason: str) -> CompassionScore:
     )
 
 
+def _mi_behaviours(
+    turns: Sequence[Turn], features: dict[int, ClinicianFeatures], rules: MIBehaviourRules
+) -> dict[int, TurnBehaviour]:
+    """MITI 4.2 behaviours of each clinician turn; permission asked carries to the next turn."""
+    found: dict[int, TurnBehaviour] = {}
+    permission = False
+    for index in sorted(features):
+        feature = features[index]
+        behaviour = mi_behaviour(
+            turns[index].text,
+            rules,
+            asked_permission_before=permission,
+            question=feature.question is not None,
+            reflection=feature.reflect,
+        )
+        permission = behaviour.permission
+        found[index] = behaviour
+    return found
+
+
+def _listening_turns(
+    features: dict[int, ClinicianFeatures], labels: _ModelLabels, modelled: bool
+) -> tuple[list[int], list[int]]:
+    """Clinician turns with a reflection, and with a question: by the MI model, else by rule."""
+    if modelled:
+        coded = [i for i in sorted(features) if i in labels.mi]
+        return (
+            [i for i in coded if labels.mi[i].reflection is not None],
+            [i for i in coded if labels.mi[i].question is not None],
+        )
+    return (
+        [i for i in sorted(features) if features[i].reflect],
+        [i for i in sorted(features) if features[i].question is not None],
+    )
+
+
 def _turn_analysis(
     index: int,
     turn: Turn,
@@ -422,6 +496,7 @@ def _turn_analysis(
     cue: Cue | None,
     labels: _ModelLabels,
     response_of: dict[int, str],
+    behaviours: dict[int, TurnBehaviour] | None = None,
 ) -> TurnAnalysis:
     emotion = labels.emotions.get(index)
     empathy = labels.empathy.get(index)
@@ -440,9 +515,13 @@ def _turn_analysis(
         "jargon": None,
         "readability_grade": None,
         "risk": None,
+        "mi_behaviours": None,
     }
     if found is not None:
         extra.update(found.to_json())
+    behaviour = (behaviours or {}).get(index)
+    if behaviour is not None:
+        extra["mi_behaviours"] = behaviour.to_json()
     return TurnAnalysis(
         index=index,
         speaker=turn.speaker.name,

@@ -698,7 +698,7 @@ def _explained(name: str, part: Mapping[str, Any]) -> Component:
     applied = part.get("applied_weight")
     value = part.get("value")
     if not applies or points is None:
-        shown = "does not apply"
+        shown = str(part.get("status") or "does not apply")  # v2: "not assessable"
     elif isinstance(applied, int | float):
         shown = f"{_fmt(points)} of {_fmt(round(100 * applied, 1))} pts"
     else:
