@@ -8,11 +8,13 @@ on the report. Runs on SQLite and PostgreSQL (the web fixtures' backends).
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
-from bedside.db.tables import Encounter
+from bedside.db.tables import Encounter, User
 from bedside.db.tables_care import CareTask, SafetyFlag
 from bedside.engine import analyse
+from bedside.errors import BedsideError
 from bedside.model import AnalysisReport, Conversation
 from web_fixtures import PRIMOCK, Client, FakePipeline, follow_job, grant_care
 
@@ -72,10 +74,8 @@ def test_a_linked_risk_turn_reaches_the_care_teams_urgent_tasks(make_app, world)
     assert "consultation transcript with Patient" not in Client(app, world, "other").get("/care").text
 
     page = clinician.get(report).text
-    assert page.index("Risk mentioned: turn 1, suicide of a relative or someone else") < page.index(
-        "Compassion score"
-    )
-    assert "their care team has an urgent task" in page
+    first = page.index("Risk mentioned: turn 1, suicide of a relative or someone else")
+    assert first < page.lower().index("compassion score")  # the report's first block
 
 
 def test_an_unlinked_risk_turn_is_marked_on_the_list_the_progress_page_and_the_report(
@@ -124,3 +124,44 @@ def test_a_one_speaker_upload_shows_its_warning_on_the_report_page(make_app, wor
     assert "not assessable" in page
     (encounter,) = _rows(world, Encounter)
     assert encounter.score is None
+
+
+def _upload_linked(world, pipeline):
+    from bedside.services import encounters
+
+    grant_care(world, "patient", "clinician")
+    with world.session() as session:
+        actor = session.get(User, world.users["clinician"].id)
+        return encounters.upload(
+            session, actor, [encounters.Upload("visit.txt", RISK_TRANSCRIPT)], pipeline=pipeline,
+            patient_email="patient@test.example",
+        )
+
+
+def test_the_flag_is_stored_first_and_stays_when_the_encounter_cannot_be(world, monkeypatch):
+    from bedside.services import encounters
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(encounters, "store", broken)
+    with pytest.raises(BedsideError, match="risk flag and urgent task"):
+        _upload_linked(world, RulesPipeline())
+    assert _rows(world, Encounter) == []
+    (flag,) = _rows(world, SafetyFlag)
+    (task,) = _rows(world, CareTask)
+    assert flag.kind == "transcript_risk" and task.flag_id == flag.id
+    assert task.assignee_id == world.users["clinician"].id
+
+
+def test_the_encounter_is_stored_even_when_its_flag_cannot_be(world, monkeypatch, caplog):
+    from bedside.services import safety_routing
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("flags table gone")
+
+    monkeypatch.setattr(safety_routing, "_store_flags", broken)
+    encounter = _upload_linked(world, RulesPipeline())
+    assert encounter.risk_turns == 2  # its report leads with the risk; the list marks it
+    assert _rows(world, SafetyFlag) == []
+    assert any("SAFETY FLAG NOT STORED" in r.getMessage() for r in caplog.records)
