@@ -145,7 +145,7 @@ def test_nurse_statements(text: str, nurse: tuple[str, ...]) -> None:
     ("text", "agenda"),
     [
         ("Is there anything else you wanted to talk about today?", True),
-        ("Something else?", True),
+        ("Something else you wanted to talk about today?", True),
         ("Any other concerns you'd like to raise?", True),
         ("Any other symptoms at all?", False),
         ("Have you had anything else happen?", False),

@@ -63,7 +63,8 @@ def test_no_cues_leaves_the_cue_component_out_and_reweights() -> None:
     assert score["breakdown"]["cue_responses"]["applies"] is False
     applied = [p["applied_weight"] for p in score["breakdown"].values() if p["applies"]]
     assert sum(applied) == pytest.approx(1.0, abs=1e-3)
-    assert score["breakdown"]["structure"]["turns"] == [0, 2]  # opening and "anything else"
+    assert score["breakdown"]["structure"]["turns"] == [2]  # "anything else"; the invitation
+    # ("What brings you in?") is not agenda setting (coding manual C)
 
 
 def test_typed_transcript_has_no_interruption_component() -> None:

@@ -50,7 +50,7 @@ def test_clinician_starting_while_patient_speaks_is_an_interruption() -> None:
             "Patient",
             "Well it started a few weeks ago when I noticed a pain in my side and",
             2.5,
-            20.0,
+            14.0,  # the patient stops under the clinician's question, mid-sentence
         ),
         ("Doctor", "Which side is it?", 13.5, 15.0),
     )
@@ -75,20 +75,35 @@ def test_short_backchannel_is_not_an_interruption() -> None:
     assert m["first_interruption_s"] is None
     assert m["opening_statement"] == {
         "turn": 1,
+        "end_turn": 1,
+        "interrupted": False,
+        "seconds": 17.5,
         "start": 2.5,
         "duration_s": 17.5,
-        "interrupted": False,
         "first_interruption_s": None,
+        "ended_by_turn": 4,
+        "why": "the clinician spoke after the patient",
     }
 
 
-def test_long_backchannel_does_count() -> None:
-    """The contract's rule is about short listener tokens: a 3-second "okay" over the patient counts."""
+def test_long_backchannel_is_still_not_an_interruption() -> None:
+    """A drawn-out "okay" over the patient is a listener token, not taking the floor (coding
+    manual D; issue 12: backchannels are never interruptions, however long)."""
     conv = timed(
         ("Patient", "It started a few weeks ago when I noticed a pain in my side.", 0.0, 10.0),
         ("Doctor", "Okay.", 4.0, 7.0),
     )
-    assert metrics_of(conv)["interruptions"] == 1
+    m = metrics_of(conv)
+    assert m["interruptions"] == 0
+    assert m["overlaps"] == [
+        {
+            "turn": 1,
+            "kind": "backchannel",
+            "patient_turn": 0,
+            "overlap_s": 3.0,
+            "reason": "listener tokens only",
+        }
+    ]
 
 
 def test_latching_is_not_an_interruption() -> None:
@@ -180,7 +195,12 @@ def test_empty_conversation_analyses() -> None:
 @pytest.mark.parametrize("family_name", ["Mother", "Husband"])
 def test_family_speech_counts_as_the_patient_side(family_name: str) -> None:
     conv = timed(
-        (family_name, "She has been so unwell this week, she cannot keep anything down.", 0.0, 8.0),
+        (
+            family_name,
+            "She has been so unwell this week, she cannot keep anything down and",
+            0.0,
+            5.5,
+        ),
         ("Doctor", "Has she been drinking?", 5.0, 7.0),
     )
     m = metrics_of(conv)

@@ -31,6 +31,7 @@ from bedside.engine._score import (
     ScoreRulesV2,
     compassion_score,
 )
+from bedside.engine._structure import consultation_agenda
 from bedside.engine._suggestions import suggest
 from bedside.engine._text import is_backchannel, match_form
 from bedside.engine._timing import timing_metrics
@@ -330,7 +331,22 @@ def analyse(
     grade = readability_grade(clinician_text) if clinician_indices else None
     jargon_found = [(i, j) for i in clinician_indices for j in features[i].jargon]
     unexplained = [(i, j) for i, j in jargon_found if not j["explained"]]
-    agenda = [i for i in clinician_indices if features[i].agenda_setting]
+    agenda = consultation_agenda(
+        turns,
+        {i: features[i].agenda_setting for i in clinician_indices},
+        metrics.extra.get("opening_statement"),
+        metrics.extra.get("invitation_turn"),
+        rules.structure,
+    )
+    ice = [{"turn": i, "kind": features[i].ice} for i in clinician_indices if features[i].ice]
+    safety_netting = [i for i in clinician_indices if features[i].safety_netting]
+    overlap_of = {o["turn"]: o["kind"] for o in metrics.extra.get("overlaps") or []}
+    for position in sorted(set(agenda) | set(overlap_of)):
+        row = analysed[position]
+        update = {"overlap": overlap_of.get(position)} if position in overlap_of else {}
+        if position in agenda:
+            update["agenda_setting"] = True
+        analysed[position] = row.model_copy(update={"extra": {**row.extra, **update}})
     summaries = [i for i in clinician_indices if features[i].summary]
     teach_back = [i for i in clinician_indices if features[i].teach_back]
     empathic = [
@@ -402,6 +418,8 @@ def analyse(
                 for name in ("name", "understand", "respect", "support", "explore")
             },
             "agenda_setting_turns": agenda,
+            "ice_turns": ice,
+            "safety_netting_turns": safety_netting,
             "summary_turns": summaries,
             "teach_back_turns": teach_back,
             "clinician_readability_grade": grade,
@@ -507,6 +525,9 @@ def _turn_analysis(
         "response_to_cue": response_of.get(index),
         "nurse": None,
         "agenda_setting": None,
+        "ice": None,
+        "safety_netting": None,
+        "overlap": None,
         "teach_back": None,
         "summary": None,
         "premature_reassurance": None,

@@ -1,5 +1,6 @@
 """What a clinician turn does, by rule: explores, reflects, acknowledges, reassures, advises,
-structures the consultation (agenda, summary, teach-back), NURSE statements, jargon, questions.
+structures the consultation (agenda, ICE, safety-netting, summary, teach-back), NURSE
+statements, jargon, questions.
 
 These rules need no model, so the engine gives a useful analysis of a typed transcript on any
 machine; the models of `bedside.nlp` add EPITOME levels and MITI codes on top.
@@ -14,6 +15,7 @@ from typing import Any, Literal
 
 from bedside.engine._readability import readability_grade
 from bedside.engine._rules import RuleSet
+from bedside.engine._structure import agenda_request, ice_request, safety_net
 from bedside.engine._text import FILLERS, match_form, words_of
 
 __all__ = ["ClinicianFeatures", "clinician_features", "question_type"]
@@ -53,6 +55,8 @@ class ClinicianFeatures:
     advice: bool
     nurse: tuple[str, ...]
     agenda_setting: bool
+    ice: Literal["ideas", "concerns", "expectations"] | None
+    safety_netting: bool
     teach_back: bool
     summary: bool
     question: Literal["open", "closed"] | None
@@ -66,6 +70,8 @@ class ClinicianFeatures:
         return {
             "nurse": list(self.nurse),
             "agenda_setting": self.agenda_setting,
+            "ice": self.ice,
+            "safety_netting": self.safety_netting,
             "teach_back": self.teach_back,
             "summary": self.summary,
             "premature_reassurance": self.reassurance,
@@ -177,10 +183,14 @@ def clinician_features(text: str, rules: RuleSet) -> ClinicianFeatures:
         "acknowledge": _find(rules.acknowledge, form),
         "reassurance": _find(rules.reassurance, form),
         "advice": _find(rules.advice, form),
-        "agenda_setting": _find(rules.agenda_setting, form),
+        "agenda_setting": [found] if (found := agenda_request(text, rules.structure)) else [],
+        "safety_netting": [net] if (net := safety_net(text, rules.structure)) else [],
         "teach_back": _find(rules.teach_back, form),
         "summary": _find(rules.summary, form),
     }
+    ice = ice_request(text, rules.structure)
+    if ice is not None:
+        evidence["ice"] = [ice[1]]
     feeling = [m.group(0) for q in _questions(form) for m in rules.feeling.finditer(q)]
     if feeling:
         evidence["feeling"] = feeling
@@ -197,6 +207,8 @@ def clinician_features(text: str, rules: RuleSet) -> ClinicianFeatures:
         advice=bool(evidence["advice"]),
         nurse=nurse,
         agenda_setting=bool(evidence["agenda_setting"]),
+        ice=ice[0] if ice is not None else None,
+        safety_netting=bool(evidence["safety_netting"]),
         teach_back=bool(evidence["teach_back"]),
         summary=bool(evidence["summary"]),
         question=question_type(text, rules),

@@ -27,6 +27,7 @@ __all__ = [
     "RiskRules",
     "RuleSet",
     "ScoreRules",
+    "StructureRules",
     "TimingRules",
     "load_ruleset",
 ]
@@ -84,7 +85,6 @@ class _ResponsesFile(_Strict, frozen=True):
     empathy_words: tuple[str, ...]
     not_heard: tuple[str, ...]
     nurse: _Nurse
-    agenda_setting: tuple[str, ...]
     teach_back: tuple[str, ...]
     summary: tuple[str, ...]
     questions: _Questions
@@ -133,8 +133,6 @@ class TimingRules(_Strict, frozen=True):
     """Thresholds of the timing metrics (see `timing.v1.yaml`)."""
 
     schema_: str = Field(alias="schema")
-    backchannel_max_s: float = Field(ge=0)
-    interruption_min_overlap_s: float = Field(ge=0)
     simultaneous_start_s: float = Field(ge=0)
     min_pause_s: float = Field(gt=0)
     opening_min_words: int = Field(ge=1)
@@ -154,6 +152,38 @@ class _RiskFile(_Strict, frozen=True):
     first_person: str
     exclusions: tuple[str, ...]
     categories: tuple[_RiskCategoryFile, ...] = Field(min_length=1)
+
+
+class _TurnCompletionFile(_Strict, frozen=True):
+    unfinished_last_words: tuple[str, ...]
+    unfinished_last_pairs: tuple[str, ...]
+    fillers: tuple[str, ...]
+    min_overlap_s: float = Field(ge=0)
+    keeps_floor_s: float = Field(ge=0)
+
+
+class _IceFile(_Strict, frozen=True):
+    ideas: tuple[str, ...] = Field(min_length=1)
+    concerns: tuple[str, ...] = Field(min_length=1)
+    expectations: tuple[str, ...] = Field(min_length=1)
+
+
+class _StructureFile(_Strict, frozen=True):
+    schema_: str = Field(alias="schema")
+    invitation: tuple[str, ...] = Field(min_length=1)
+    identity_checks: tuple[str, ...]
+    identity_answers: tuple[str, ...]
+    greetings: tuple[str, ...]
+    agenda_setting: tuple[str, ...] = Field(min_length=1)
+    agenda_bare: tuple[str, ...]
+    agenda_visit: tuple[str, ...]
+    agenda_first_look: tuple[str, ...] = Field(min_length=1)
+    safety_first_look: tuple[str, ...] = Field(min_length=1)
+    history_topics: tuple[str, ...]
+    ice: _IceFile
+    safety_netting: tuple[str, ...]
+    listener_phrases: tuple[str, ...]
+    turn_completion: _TurnCompletionFile
 
 
 class _RulesetFile(_Strict, frozen=True):
@@ -197,6 +227,34 @@ class RiskRules:
 
 
 @dataclass(frozen=True)
+class StructureRules:
+    """Consultation structure, compiled; see `structure.v1.yaml` and `bedside.engine._structure`.
+
+    `listener` matches one whole clause that never takes the floor ("go ahead", "thank you",
+    "that must be hard"); `ice` maps each ICE kind to its question patterns.
+    """
+
+    invitation: tuple[re.Pattern[str], ...]
+    identity_checks: tuple[re.Pattern[str], ...]
+    identity_answers: tuple[re.Pattern[str], ...]
+    greetings: tuple[re.Pattern[str], ...]
+    agenda_setting: tuple[re.Pattern[str], ...]
+    agenda_bare: tuple[re.Pattern[str], ...]
+    agenda_visit: tuple[re.Pattern[str], ...]
+    agenda_first_look: re.Pattern[str]
+    safety_first_look: re.Pattern[str]
+    history_topics: tuple[re.Pattern[str], ...]
+    ice: Mapping[Literal["ideas", "concerns", "expectations"], tuple[re.Pattern[str], ...]]
+    safety_netting: tuple[re.Pattern[str], ...]
+    listener: re.Pattern[str]
+    unfinished_last_words: frozenset[str]
+    unfinished_last_pairs: frozenset[tuple[str, str]]
+    fillers: frozenset[str]
+    min_overlap_s: float
+    keeps_floor_s: float
+
+
+@dataclass(frozen=True)
 class JargonTerm:
     """A medical word with its plain alternative, compiled."""
 
@@ -223,7 +281,6 @@ class RuleSet:
     empathy_grounding: re.Pattern[str]
     not_heard: tuple[re.Pattern[str], ...]
     nurse: Mapping[str, tuple[re.Pattern[str], ...]]
-    agenda_setting: tuple[re.Pattern[str], ...]
     teach_back: tuple[re.Pattern[str], ...]
     summary: tuple[re.Pattern[str], ...]
     open_starts: tuple[str, ...]
@@ -236,6 +293,7 @@ class RuleSet:
     score: ScoreRules
     timing: TimingRules
     risk: RiskRules
+    structure: StructureRules
 
 
 def _read(package: str, name: str) -> tuple[str, Any]:
@@ -418,6 +476,8 @@ def load_ruleset(
         first_person=_compile((risk_file.first_person,), source)[0],
     )
 
+    structure = _load_structure(package, version)
+
     responses_source = f"{package}/responses.{version}.yaml"
     nurse = responses.nurse
     return RuleSet(
@@ -450,7 +510,6 @@ def load_ruleset(
             "support": _compile(nurse.support, responses_source),
             "explore": _compile(nurse.explore, responses_source),
         },
-        agenda_setting=_compile(responses.agenda_setting, responses_source),
         teach_back=_compile(responses.teach_back, responses_source),
         summary=_compile(responses.summary, responses_source),
         open_starts=tuple(s.lower() for s in responses.questions.open_starts),
@@ -463,6 +522,52 @@ def load_ruleset(
         score=score,
         timing=timing,
         risk=risk,
+        structure=structure,
+    )
+
+
+def _words(words: tuple[str, ...]) -> str:
+    """Whole words or phrases, any of them: `\b(?:red flag|if)\b`."""
+    return r"\b(?:" + "|".join(re.escape(w.lower()) for w in words) + r")\b"
+
+
+def _load_structure(package: str, version: str) -> StructureRules:
+    source, document = _read(package, f"structure.{version}.yaml")
+    found = _check(_StructureFile, source, document)
+    _expect_schema(found.schema_, f"bedside.structure.{version}", source)
+    completion = found.turn_completion
+    pairs = []
+    for pair in completion.unfinished_last_pairs:
+        words = pair.lower().split()
+        if len(words) != 2:
+            raise FormatError(
+                f"turn_completion.unfinished_last_pairs: {pair!r} must be two words", source=source
+            )
+        pairs.append((words[0], words[1]))
+    listener = "|".join(f"(?:{p})" for p in found.listener_phrases) or r"(?!)"
+    return StructureRules(
+        invitation=_compile(found.invitation, source),
+        identity_checks=_compile(found.identity_checks, source),
+        identity_answers=_compile(found.identity_answers, source),
+        greetings=_compile(found.greetings, source),
+        agenda_setting=_compile(found.agenda_setting, source),
+        agenda_bare=_compile(found.agenda_bare, source),
+        agenda_visit=_compile(found.agenda_visit, source),
+        agenda_first_look=_compile((_words(found.agenda_first_look),), source)[0],
+        safety_first_look=_compile((_words(found.safety_first_look),), source)[0],
+        history_topics=_compile(found.history_topics, source),
+        ice={
+            "ideas": _compile(found.ice.ideas, source),
+            "concerns": _compile(found.ice.concerns, source),
+            "expectations": _compile(found.ice.expectations, source),
+        },
+        safety_netting=_compile(found.safety_netting, source),
+        listener=_compile((rf"^(?:{listener})$",), source)[0],
+        unfinished_last_words=frozenset(w.lower() for w in completion.unfinished_last_words),
+        unfinished_last_pairs=frozenset(pairs),
+        fillers=frozenset(w.lower() for w in completion.fillers),
+        min_overlap_s=completion.min_overlap_s,
+        keeps_floor_s=completion.keeps_floor_s,
     )
 
 

@@ -2,7 +2,8 @@
 
 Who talked how much, whether the clinician talked over the patient, how long the patient could
 speak at the start before being cut off (Singh Ospina et al., JGIM 2019: a median of 11 seconds),
-and the silences. All thresholds come from `timing.v1.yaml`.
+and the silences. Thresholds come from `timing.v1.yaml`; which overlaps are interruptions and
+where the opening statement ends is `bedside.engine._structure` (coding manual C and D).
 """
 
 from __future__ import annotations
@@ -11,8 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bedside.engine._clinician import question_type
 from bedside.engine._rules import RuleSet
-from bedside.engine._text import is_backchannel
+from bedside.engine._structure import (
+    classify_overlaps,
+    invitation_turn,
+    listener_turns,
+    opening_statement,
+)
 from bedside.model import Conversation, EncounterMetrics, Role, Turn
 
 __all__ = ["timing_metrics"]
@@ -26,7 +33,6 @@ class _Timed:
     turn: Turn
     start: float
     end: float
-    backchannel: bool
 
 
 def _round(value: float | None, digits: int = 2) -> float | None:
@@ -48,85 +54,9 @@ def _talk(
     return amount, turns, words
 
 
-def _interrupts(clinician: _Timed, rules: RuleSet) -> bool:
-    """A clinician turn can interrupt unless it is a short backchannel ("mm-hmm", 1 s or less).
-
-    "Or less", not "under": transcribers often give a lone "okay" exactly one second.
-    """
-    short = (clinician.end - clinician.start) <= rules.timing.backchannel_max_s + 1e-9
-    return not (clinician.backchannel and short)
-
-
-def _overlaps(clinician: _Timed, patient: _Timed, rules: RuleSet) -> bool:
-    """The clinician starts while the patient is speaking and the patient goes on for a while.
-
-    Starting together (within `simultaneous_start_s`) is not cutting in: neither knew the other
-    would speak.
-    """
-    timing = rules.timing
-    return (
-        clinician.start - patient.start >= timing.simultaneous_start_s
-        and patient.start < clinician.start
-        and patient.end - clinician.start >= timing.interruption_min_overlap_s
-    )
-
-
-def _interruptions(timed: Sequence[_Timed], rules: RuleSet) -> list[int]:
-    patients = [t for t in timed if t.turn.role in _LISTENERS and not t.backchannel]
-    found = []
-    for turn in timed:
-        if turn.turn.role is not Role.CLINICIAN or not _interrupts(turn, rules):
-            continue
-        if any(_overlaps(turn, p, rules) for p in patients if p.start < turn.start):
-            found.append(turn.index)
-    return found
-
-
-def _opening(timed: Sequence[_Timed], rules: RuleSet) -> dict[str, Any] | None:
-    """The patient's opening statement and whether (and when) the clinician cut into it."""
-    min_words = rules.timing.opening_min_words
-    first = next(
-        (
-            position
-            for position, t in enumerate(timed)
-            if t.turn.role in _LISTENERS
-            and t.turn.words >= min_words
-            and not t.backchannel
-            and not t.turn.text.rstrip().endswith("?")
-        ),
-        None,
-    )
-    if first is None:
-        return None
-    opening = timed[first]
-    speech = [opening]
-    end = opening.end
-    interrupted_at: float | None = None
-    for turn in timed[first + 1 :]:
-        if turn.turn.role in _LISTENERS:
-            speech.append(turn)
-            end = max(end, turn.end)
-            continue
-        if turn.turn.role is not Role.CLINICIAN:
-            continue
-        if _interrupts(turn, rules) and any(_overlaps(turn, p, rules) for p in speech):
-            interrupted_at = turn.start
-            break
-        if not turn.backchannel:
-            break
-    stop = interrupted_at if interrupted_at is not None else end
-    return {
-        "turn": opening.index,
-        "start": _round(opening.start),
-        "duration_s": _round(stop - opening.start),
-        "interrupted": interrupted_at is not None,
-        "first_interruption_s": _round(interrupted_at - opening.start)
-        if interrupted_at is not None
-        else None,
-    }
-
-
-def _longest_patient_stretch(conv: Conversation, rules: RuleSet) -> dict[str, Any] | None:
+def _longest_patient_stretch(
+    conv: Conversation, listening: frozenset[int]
+) -> dict[str, Any] | None:
     """The longest run of patient speech that no substantive clinician turn broke into."""
     best: dict[str, Any] | None = None
     current: dict[str, Any] | None = None
@@ -155,7 +85,7 @@ def _longest_patient_stretch(conv: Conversation, rules: RuleSet) -> dict[str, An
             elif turn.end is not None and current["end"] is not None:
                 current["end"] = max(current["end"], turn.end)
             current["words"] += turn.words
-        elif turn.role is Role.CLINICIAN and not is_backchannel(turn.text, rules.backchannels):
+        elif turn.role is Role.CLINICIAN and index not in listening:
             close(turn.start)
     close(None)
     if best is None:
@@ -192,27 +122,49 @@ def timing_metrics(conv: Conversation, rules: RuleSet) -> EncounterMetrics:
     amount, turns, words = _talk(conv, seconds)
     total = sum(amount.values())
     share = {role: round(value / total, 4) if total else 0.0 for role, value in amount.items()}
+    structure = rules.structure
+    listening = listener_turns(conv.turns, structure, rules.backchannels)
     extra: dict[str, Any] = {
         "words": words,
         "talk_time": {role: round(value, 2) for role, value in amount.items()},
-        "longest_patient_stretch": _longest_patient_stretch(conv, rules),
+        "longest_patient_stretch": _longest_patient_stretch(conv, listening),
     }
+    invitation = invitation_turn(
+        conv.turns, structure, is_open=lambda text: question_type(text, rules) == "open"
+    )
+    overlaps = (
+        classify_overlaps(
+            conv.turns,
+            structure,
+            rules.backchannels,
+            simultaneous_start_s=rules.timing.simultaneous_start_s,
+            listening=listening,
+        )
+        if seconds
+        else []
+    )
+    opening = opening_statement(
+        conv.turns,
+        invitation,
+        overlaps,
+        structure,
+        rules.backchannels,
+        min_words=rules.timing.opening_min_words,
+        listening=listening,
+    )
+    if opening is not None and not seconds:
+        opening["interrupted"] = None  # without times nobody can say who talked over whom
+    extra["invitation_turn"] = invitation
+    extra["opening_statement"] = opening
     interruptions: int | None = None
     first_interruption: float | None = None
     if seconds:
         timed = [
-            _Timed(
-                index=i,
-                turn=t,
-                start=float(t.start or 0.0),
-                end=float(t.end or 0.0),
-                backchannel=is_backchannel(t.text, rules.backchannels),
-            )
+            _Timed(index=i, turn=t, start=float(t.start or 0.0), end=float(t.end or 0.0))
             for i, t in enumerate(conv.turns)
         ]
-        found = _interruptions(timed, rules)
+        found = [o.turn for o in overlaps if o.kind == "interruption"]
         interruptions = len(found)
-        opening = _opening(timed, rules)
         first_interruption = opening["first_interruption_s"] if opening else None
         start = min(t.start for t in timed)
         end = max(t.end for t in timed)
@@ -220,7 +172,7 @@ def timing_metrics(conv: Conversation, rules: RuleSet) -> EncounterMetrics:
             {
                 "duration_s": _round(end - start),
                 "interruption_turns": found,
-                "opening_statement": opening,
+                "overlaps": [o.to_json() for o in overlaps],
                 "pauses": _pauses(timed, rules.timing.min_pause_s),
             }
         )
@@ -229,7 +181,7 @@ def timing_metrics(conv: Conversation, rules: RuleSet) -> EncounterMetrics:
             {
                 "duration_s": None,
                 "interruption_turns": None,
-                "opening_statement": None,
+                "overlaps": None,
                 "pauses": None,
             }
         )
