@@ -145,7 +145,7 @@ def test_the_flag_is_stored_first_and_stays_when_the_encounter_cannot_be(world, 
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(encounters, "store", broken)
-    with pytest.raises(BedsideError, match="risk flag and urgent task"):
+    with pytest.raises(BedsideError, match="risk flag and the care team's urgent task were"):
         _upload_linked(world, RulesPipeline())
     assert _rows(world, Encounter) == []
     (flag,) = _rows(world, SafetyFlag)
@@ -165,3 +165,27 @@ def test_the_encounter_is_stored_even_when_its_flag_cannot_be(world, monkeypatch
     assert encounter.risk_turns == 2  # its report leads with the risk; the list marks it
     assert _rows(world, SafetyFlag) == []
     assert any("SAFETY FLAG NOT STORED" in r.getMessage() for r in caplog.records)
+
+
+def test_the_progress_page_says_the_flag_was_kept_when_the_encounter_was_not(
+    make_app, world, monkeypatch
+):
+    import time
+
+    from bedside.services import encounters
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    grant_care(world, "patient", "clinician")
+    monkeypatch.setattr(encounters, "store", broken)
+    clinician = Client(make_app(pipeline=RulesPipeline()), world, "clinician")
+    response = clinician.upload(("visit.txt", RISK_TRANSCRIPT), patient_email="patient@test.example")
+    deadline = time.monotonic() + 30
+    while "did not finish" not in (page := clinician.get(response.headers["location"]).text):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert "its risk flag and the care team&#39;s urgent task were" in page or (
+        "its risk flag and the care team's urgent task were" in page
+    )
+    assert len(_rows(world, CareTask)) == 1

@@ -269,6 +269,12 @@ def upload(
 RISK_FLAG_KIND = "transcript_risk"
 """The safety flag a risk turn in an uploaded consultation raises (`safety_routing.raise_flag`)."""
 
+RISK_FLAG_ONLY = (
+    "the consultation could not be stored, but its risk flag and the care team's urgent task were. "
+    "Upload the file again"
+)
+"""What the uploader is told when the flag was stored and the encounter was not."""
+
 
 def store_and_route(
     session: Session,
@@ -338,10 +344,7 @@ def store_and_route(
                 return found
         if outcome.flag_stored:
             log.error("risk flag %s stored; its encounter was not", list(outcome.flag_ids))
-            raise BedsideError(
-                "the consultation could not be stored; its risk flag and urgent task for the care "
-                "team were. Upload the file again"
-            )
+            raise BedsideError(RISK_FLAG_ONLY)
         log.critical("risk turns in an upload for patient %s: no flag stored", checked.patient_id)
     encounter = add(session)
     session.commit()

@@ -215,6 +215,8 @@ class JobRunner:
             message = f"line {error.line}: {error.message}" if error.line else error.message
         elif isinstance(error, DBAPIError) and is_busy(error):
             message = BUSY
+        elif str(error) == encounters.RISK_FLAG_ONLY:  # the flag was stored: say so
+            message = encounters.RISK_FLAG_ONLY
         else:
             message = FAILED
         log.error("analysis job %s failed (%s)", job_id, type(error).__name__)
