@@ -56,3 +56,14 @@ def test_csv_has_union_of_columns(tmp_path: Path) -> None:
     assert rows[1]["metric_reflection_to_question"] == ""
     assert rows[1]["compassion"] == ""
     assert list(rows[0])[:3] == ["id", "source", "compassion"]
+
+
+def test_risk_turns_and_warnings_reach_the_csv():
+    document = {
+        "id": "c", "turns": [], "opportunities": [], "score": {"compassion": None},
+        "metrics": {"risk_turns": [{"turn": 3, "category": "suicide"}, {"turn": 9}],
+                    "warnings": ["only one speaker found (Doctor)", "no patient or family turns"]},
+    }
+    row = summary_row(document)
+    assert row["metric_risk_turns"] == "3 9"
+    assert row["metric_warnings"] == "only one speaker found (Doctor) | no patient or family turns"

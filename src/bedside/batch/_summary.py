@@ -76,6 +76,12 @@ def summary_row(document: Mapping[str, Any]) -> dict[str, Cell]:
             continue
         if _scalar(value):
             row[f"metric_{key}"] = value
+        elif key == "risk_turns" and isinstance(value, list):  # the turns, so none is missed
+            row["metric_risk_turns"] = " ".join(
+                str(r.get("turn")) for r in value if isinstance(r, Mapping)
+            )
+        elif key == "warnings" and isinstance(value, list):
+            row["metric_warnings"] = " | ".join(str(w) for w in value)
         elif isinstance(value, Mapping):  # one level down: MI ratios, words per role, the opening
             for inner, item in value.items():
                 if _scalar(item):
