@@ -319,6 +319,8 @@ _SKILL_HINTS = (
     ),
     ("summary_turns", "Summarising", "“So, to sum up what you've told me…”"),
     ("teach_back_turns", "Teach-back", "“Can you tell me in your own words what you'll do?”"),
+    ("ice_turns", "Ideas, concerns, expectations", "“What were you hoping we could do today?”"),
+    ("safety_netting_turns", "Safety-netting", "“If it gets worse, come back and see me.”"),
 )
 _NURSE = (
     ("name", "Name the emotion"),
@@ -369,7 +371,11 @@ def _skills(extra: Mapping[str, Any]) -> list[Skill]:
     skills = []
     for key, name, hint in _SKILL_HINTS:
         if key in extra and isinstance(extra[key], list | tuple):
-            turns = tuple(int(t) for t in extra[key] if isinstance(t, int))
+            turns = tuple(
+                int(t["turn"] if isinstance(t, Mapping) else t)
+                for t in extra[key]
+                if isinstance(t, int) or (isinstance(t, Mapping) and isinstance(t.get("turn"), int))
+            )  # ice_turns hold {"turn", "kind"}
             skills.append(Skill(name, hint, turns, bool(turns)))
     nurse = extra.get("nurse")
     if isinstance(nurse, Mapping):
@@ -762,6 +768,7 @@ def _turn_extras(turn: TurnAnalysis) -> tuple[tuple[str, ...], tuple[str, ...]]:
     chips: list[str] = [f"NURSE {str(kind).lower()}" for kind in extra.get("nurse") or ()]
     for key, label in (
         ("agenda_setting", "agenda setting"),
+        ("safety_netting", "safety-netting"),
         ("summary", "summary"),
         ("teach_back", "teach-back"),
         ("premature_reassurance", "premature reassurance"),
@@ -769,6 +776,10 @@ def _turn_extras(turn: TurnAnalysis) -> tuple[tuple[str, ...], tuple[str, ...]]:
     ):
         if extra.get(key) is True:
             chips.append(label)
+    if isinstance(extra.get("ice"), str):
+        chips.append(f"ICE: {extra['ice']}")
+    if extra.get("overlap") == "interruption":
+        chips.append("interruption")
     notes: list[str] = []
     detail = extra.get("cue_detail")
     if isinstance(detail, Mapping):
