@@ -52,6 +52,12 @@ MENTIONS = [
     ("Social services have been round about the kids.", "safeguarding", "other"),
     ("He leaves the kids home alone all night.", "safeguarding", "other"),
     ("Nobody looks after my dad since mum died.", "safeguarding", "other"),
+    ("I'm going to end it.", "suicide", "speaker"),
+    ("I just don't see the point any more.", "wish_to_die", "speaker"),
+    ("I've been having dark thoughts again.", "wish_to_die", "speaker"),
+    ("I OD'd last year.", "self_harm", "speaker"),
+    # AnnoMI, self-harm session: the generic "you" still counts
+    ("have you ever been to an ER when you cut yourself", "self_harm", "speaker"),
 ]
 
 # Same words, no risk: each is guarded by an exclusion or by needing a person.
@@ -81,6 +87,8 @@ IDIOMS = [
     "Well, I don't think it's going to hurt me.",
     "It hurts when I pee.",
     "I had to take painkillers.",
+    "I've been cutting carbs and sugar.",
+    "I'm going to end it with him.",
 ]
 
 
