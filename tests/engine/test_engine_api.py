@@ -72,7 +72,10 @@ def test_emotion_roles_can_be_restricted_for_speed() -> None:
         assert (turn["emotions"] is None) == (turn["role"] == "clinician")
 
 
-def test_model_emotion_alone_can_make_a_cue() -> None:
+def test_model_emotion_alone_never_makes_a_cue_but_supports_one() -> None:
+    """Issue 12: cues from the emotion model alone were nearly all wrong (repair talk,
+    apologies, plain symptoms); the model may support a phrase, never make a cue."""
+
     class Sad(KeywordLabeller):
         def emotions(self, texts: Sequence[str]) -> list[EmotionLabel]:
             labels = super().emotions(texts)
@@ -84,11 +87,14 @@ def test_model_emotion_alone_can_make_a_cue() -> None:
     conv = timed(
         ("Patient", "Everything feels grey since the summer.", 0.0, 3.0),
         ("Doctor", "Do you have any allergies?", 3.5, 5.0),
+        ("Patient", "Sorry, I didn't catch that.", 5.5, 7.0),
+        ("Doctor", "Any allergies?", 7.5, 8.0),
+        ("Patient", "No. But I've been feeling really low.", 8.5, 10.0),
+        ("Doctor", "Do you smoke?", 10.5, 11.0),
     )
-    assert analyse(conv).to_json()["turns"][0]["cue"] is False
     document = analyse(conv, labeller=Sad()).to_json()
-    assert document["turns"][0]["cue"] is True
-    assert document["turns"][0]["cue_detail"]["source"] == "model"
+    assert [t["cue"] for t in document["turns"] if t["role"] == "patient"] == [False, False, True]
+    assert document["turns"][4]["cue_detail"]["source"] == "rules+model"
     assert document["opportunities"][0]["response"] == "missed"
 
 
@@ -216,15 +222,19 @@ class _AngryAtEverything(KeywordLabeller):
         ]
 
 
-def test_model_anger_alone_is_not_a_cue_unless_configured() -> None:
+def test_model_anger_alone_is_not_a_cue_even_when_configured() -> None:
+    """Issue 12: the model may support a phrase (here with anger configured), never make a cue."""
     conv = timed(
         ("Doctor", "Do you smoke?", 0.0, 1.0),
         ("Patient", "Uh, no, I don't smoke.", 1.0, 2.0),
+        ("Doctor", "And your work?", 2.0, 3.0),
+        ("Patient", "I'm so fed up with my boss.", 3.0, 5.0),
     )
     assert analyse(conv, labeller=_AngryAtEverything()).to_json()["turns"][1]["cue"] is False
     config = AnalysisConfig(model_cue_emotions=("anger",))
     document = analyse(conv, labeller=_AngryAtEverything(), config=config).to_json()
-    assert document["turns"][1]["cue"] is True
+    assert document["turns"][1]["cue"] is False
+    assert document["turns"][3]["cue_detail"]["source"] == "rules+model"
 
 
 def test_a_patient_question_is_not_a_cue_from_the_model_alone() -> None:

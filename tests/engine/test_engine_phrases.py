@@ -29,7 +29,7 @@ from bedside.engine._text import second_person, shared_words
         ("Could it be something serious?", "worry_question", "cue"),
         ("My dad died of this.", "illness_life_event", "cue"),
         ("My mum had a stroke at my age.", "illness_life_event", "cue"),
-        ("I looked it up online.", "illness_life_event", "cue"),
+        ("I looked it up online.", "looked_up", "cue"),  # VR-CoDES (b), not a life event
         ("I can't sleep at night.", "physiological_correlate", "cue"),
         ("I've lost my job and I can't afford the rent.", "stressful_life_event", "cue"),
         ("So, it's really concerning me.", "explicit_fear", "concern"),

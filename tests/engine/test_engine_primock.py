@@ -74,10 +74,15 @@ def test_day1_consultation01_known_figures() -> None:
     assert metrics["opening_statement"]["turn"] == 2
     assert metrics["opening_statement"]["interrupted"] is False
     assert metrics["first_interruption_s"] is None
-    # "...it's been quite difficult." answered with "That must be difficult for you then."
-    (opportunity,) = document["opportunities"]
-    assert opportunity["response"] == "acknowledged"
-    assert "difficult" in conv.turns[opportunity["response_turn"]].text
+    # The opening "...it's been affecting my day-to-day activities." (VR-CoDES d) answered with
+    # "Sorry to hear that. And when you say diarrhea...": explicit, provides space; "...it's
+    # been quite difficult." answered with "That must be difficult for you then." (EP-empathy).
+    first, second = document["opportunities"]
+    assert first["cue_turns"] == [2]
+    assert (first["response_space"], first["response_explicit"]) == ("provides", True)
+    assert second["response"] == "acknowledged"
+    assert second["response_code"] == "EP-empathy"
+    assert "difficult" in conv.turns[second["response_turn"]].text
 
 
 def test_labeller_is_called_once_per_method_per_conversation() -> None:

@@ -22,7 +22,7 @@ from bedside.engine._mi_behaviour import (
 )
 from bedside.engine._mi_behaviour import summarise as summarise_mi
 from bedside.engine._readability import readability_grade
-from bedside.engine._responses import group_cues, judge_response, response_window
+from bedside.engine._responses import code_responses
 from bedside.engine._risk import input_warnings, not_assessable_reason, risk_turns
 from bedside.engine._rules import RuleSet, ScoreRules, load_ruleset
 from bedside.engine._score import (
@@ -72,15 +72,17 @@ class AnalysisConfig:
     Attributes:
         rules: the compiled ruleset (default: the shipped English `bedside.en.v1`).
         cue_emotion_threshold: the emotion model's probability of fear, sadness, anger or
-            disgust that makes a patient turn a cue even when no rule matched.
+            disgust at which it supports a rule's cue (it never makes one alone).
         response_window: how many substantive clinician turns after a cue (before the patient
             speaks again) may count as its response.
         emotion_roles: whose turns the emotion model labels. Patients, family and others by
             default: cues come from their speech, and leaving clinician turns out (their
             `emotions` is null) saves about 40 % of the model's work on a consultation. Add
             "clinician" to label every turn.
-        model_cue_emotions: model emotions that make a cue without a rule. Anger is left out
-            because the GoEmotions grouping counts disapproval as anger ("No, I don't smoke.").
+        model_cue_emotions: model emotions that support a rule's cue (`source` "rules+model");
+            the model never makes a cue on its own (issue 12: alone it heard repair talk and
+            plain symptoms). Anger is left out because the GoEmotions grouping counts
+            disapproval as anger ("No, I don't smoke.").
         mi_rules: the MI-consistent and MI-inconsistent behaviour phrases (MITI 4.2).
         score_rules: the compassion score's weights: v2 by default (`score.v2.yaml`, chosen on
             AnnoMI development data); pass `rules.score` (v1) for the score as shipped before.
@@ -88,7 +90,7 @@ class AnalysisConfig:
 
     rules: RuleSet = field(default=DEFAULT_RULES, repr=False)
     cue_emotion_threshold: float = 0.5
-    response_window: int = 2
+    response_window: int = 3
     emotion_roles: tuple[str, ...] = ("patient", "family", "other")
     model_cue_emotions: tuple[str, ...] = ("fear", "sadness", "disgust")
     mi_rules: MIBehaviourRules = field(default=DEFAULT_MI_RULES, repr=False)
@@ -286,9 +288,10 @@ def analyse(
 
     opportunities: list[Opportunity] = []
     response_of: dict[int, str] = {}
-    for group in group_cues(turns, cues, rules):
-        window = response_window(turns, group.turns[-1], rules, config.response_window)
-        judged = judge_response(group, window, turns, features, labels.empathy, labels.mi, rules)
+    for coded in code_responses(
+        turns, cues, features, labels.empathy, labels.mi, rules, config.response_window
+    ):
+        group, window, judged = coded.group, coded.window, coded.judged
         suggestion = (
             suggest(group.cue, rules, turn_index=group.turns[0])
             if judged.response == "missed"
@@ -305,6 +308,8 @@ def analyse(
                 extra={
                     "cue_turns": list(group.turns),
                     "cue_kind": group.cue.kind,
+                    "cue_type": coded.cue_type,
+                    "cue_initiative": coded.initiative,
                     "cue_category": group.cue.category,
                     "cue_vrcodes": group.cue.vrcodes,
                     "emotion": group.cue.emotion,
@@ -313,6 +318,10 @@ def analyse(
                     "evidence": list(judged.evidence),
                     "flags": list(judged.flags),
                     "window": list(window),
+                    "response_code": judged.code,
+                    "response_space": judged.space,
+                    "response_explicit": judged.explicit,
+                    "delayed_turn": judged.delayed_turn,
                     "suggestion_source": "template" if suggestion else None,
                 },
             )

@@ -1,9 +1,16 @@
-"""Patient and family cues: the moments a clinician could answer with empathy.
+"""Patient and family cues and concerns by VR-CoDES (Zimmermann et al., PEC 2011).
 
-A turn is a cue when a rule from `cues.v1.yaml` matches it (VR-CoDES concerns and cues a-g), or
-when the emotion model is confident it carries fear, sadness, anger or disgust. Rules give the
-reason a coder can check ("scared it's cancer" matched *explicit_fear*); the model catches
-feelings said in words no list foresaw.
+A turn is a cue when a rule from `cues.v1.yaml` matches it: a *concern* names an unpleasant
+emotion ("I'm really worried it's my heart"); a *cue* hints at one, by the VR-CoDES types a-g
+(vague emotion words, hints such as "I googled it" or "hopefully it's nothing", intensified
+physical or cognitive correlates, a life event that stands out, a repetition, a non-verbal sign
+the transcript marks, a past emotion). Rules give the reason a coder can check ("scared it's
+cancer" matched *explicit_fear*).
+
+The emotion model may *support* a rule's cue (`source` "rules+model") but never makes one on its
+own: on consultations its confident "sadness" and "fear" are repair talk ("Sorry, I didn't catch
+that"), apologies and plain symptoms far more often than feelings. Repair talk, politeness and a
+body part that is "irritated" are blanked out first (`vrcodes.v1.yaml` `not_cue`).
 """
 
 from __future__ import annotations
@@ -14,8 +21,9 @@ from dataclasses import dataclass
 
 from bedside.engine._rules import RuleSet
 from bedside.engine._text import match_form, second_person, words_of
+from bedside.engine._vrcodes import DEFAULT_VRCODES, VRCodesRules
 
-__all__ = ["NEGATIVE_EMOTIONS", "Cue", "detect_cue"]
+__all__ = ["NEGATIVE_EMOTIONS", "Cue", "cue_type", "detect_cue"]
 
 NEGATIVE_EMOTIONS: Mapping[str, str] = {
     "fear": "fear",
@@ -23,7 +31,7 @@ NEGATIVE_EMOTIONS: Mapping[str, str] = {
     "anger": "anger",
     "disgust": "distress",
 }
-"""Model emotions that make a cue, and the cue emotion (template family) each maps to."""
+"""Model emotions that support a cue, and the cue emotion (template family) each maps to."""
 
 _CLAUSE = re.compile(r"[,.;:!?]|\b(?:but|and|because|so)\b")
 _TOPIC_LINKS = ("about", "of", "with", "that", "if", "whether", "because")
@@ -110,12 +118,27 @@ class Cue:
             "kind": self.kind,
             "category": self.category,
             "vrcodes": self.vrcodes,
+            "type": cue_type(self),
             "emotion": self.emotion,
             "source": self.source,
             "evidence": [[s, e] for s, e in self.evidence],
             "evidence_text": [text[s:e] for s, e in self.evidence],
             "topic": self.bare,
         }
+
+
+def cue_type(cue: Cue) -> str | None:
+    """The VR-CoDES cue type a-g, or None for a concern (the coding manual gives concerns none)."""
+    return None if cue.kind == "concern" else cue.vrcodes
+
+
+def _blanked(form: str, vrcodes: VRCodesRules) -> str:
+    """The turn with repair talk and politeness blanked out, offsets kept.
+
+    "Sorry, I didn't catch that, you broke up" holds no cue however sad the model hears it; nor
+    does "my throat is irritated from coughing" (a symptom, not irritation).
+    """
+    return vrcodes.not_cue_any.sub(lambda m: " " * len(m.group(0)), form)
 
 
 def _negated(form: str, start: int, rules: RuleSet) -> bool:
@@ -195,35 +218,33 @@ def detect_cue(
     threshold: float = 0.5,
     min_words: int = 3,
     model_emotions: tuple[str, ...] = ("fear", "sadness", "disgust"),
+    vrcodes: VRCodesRules = DEFAULT_VRCODES,
 ) -> Cue | None:
-    """Find whether a patient or family turn is a cue, and why.
+    """Find whether a patient or family turn is a cue or concern, and why.
 
     Args:
         text: the turn's words.
         rules: the compiled ruleset.
         emotion_scores: the emotion model's probabilities for the turn, when a model ran.
-        threshold: the probability of fear, sadness, anger or disgust that makes a cue on its own.
-        min_words: shorter turns ("Yeah.") are never cues from the model alone.
-        model_emotions: the model emotions that can make a cue on their own. Not anger by
-            default: the GoEmotions grouping puts "disapproval" under anger, so the model hears
-            anger in every "No, I don't smoke."; nor a question ("Sorry, what was that?" reads as
-            sad to the model because of "sorry").
+        threshold: the probability of a negative emotion at which the model supports a rule's cue
+            (`source` becomes "rules+model"). The model never makes a cue without a rule.
+        min_words: shorter turns ("Yeah.") get no model support.
+        model_emotions: the model emotions that may support a cue. Not anger by default: the
+            GoEmotions grouping puts "disapproval" under anger ("No, I don't smoke.").
+        vrcodes: the VR-CoDES rules (what is not a cue, non-verbal signs).
 
     Returns:
-        The cue, or None. Rules win the category; the model adds itself to `source`. When the
-        only feeling words the rules found were negated ("I'm not worried"), the model alone
-        cannot make the turn a cue.
+        The cue, or None. The first category in file order that matches wins (concerns come
+        first); negated feeling words ("I'm not worried") do not count.
     """
-    form = match_form(text)
+    form = _blanked(match_form(text), vrcodes)
     hits: list[tuple[int, int]] = []
     first: tuple[int, re.Match[str]] | None = None
     topic_match: re.Match[str] | None = None
-    negated = False
     for position, category in enumerate(rules.cue_categories):
         for pattern in category.patterns:
             for match in pattern.finditer(form):
                 if category.negatable and _negated(form, match.start(), rules):
-                    negated = True
                     continue
                 hits.append((match.start(), match.end()))
                 if first is None:
@@ -237,28 +258,29 @@ def detect_cue(
                 ):
                     topic_match = match
     model_emotion: str | None = None
-    asks = form.rstrip().endswith("?")
-    if emotion_scores and len(words_of(form)) >= min_words and not asks:
+    if emotion_scores and len(words_of(form)) >= min_words:
         best = max(model_emotions, key=lambda name: emotion_scores.get(name, 0.0))
         if emotion_scores.get(best, 0.0) >= threshold:
             model_emotion = NEGATIVE_EMOTIONS[best]
-    if first is None and (model_emotion is None or negated):
-        # "I'm not worried about it": the model sees the word "worried"; the rule saw the "not".
-        return None
-    evidence = tuple(sorted(set(hits)))
     if first is None:
-        assert model_emotion is not None
+        marked = any(mark in form for mark in "[(<*")
+        nonverbal = (
+            next((m for p in vrcodes.nonverbal for m in p.finditer(form)), None) if marked else None
+        )
+        if nonverbal is None:
+            return None
         return Cue(
             kind="cue",
-            category="model_emotion",
-            vrcodes="a",
-            emotion=model_emotion,
-            source="model",
-            evidence=(),
+            category="nonverbal",
+            vrcodes="f",
+            emotion="sadness",
+            source="rules+model" if model_emotion else "rules",
+            evidence=((nonverbal.start(), nonverbal.end()),),
             phrase=None,
             bare=None,
             topic=None,
         )
+    evidence = tuple(sorted(set(hits)))
     position, match = first
     category = rules.cue_categories[position]
     bare, topic = _topic(topic_match, text) if topic_match is not None else (None, None)
