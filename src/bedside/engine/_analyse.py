@@ -564,6 +564,7 @@ def _turn_analysis(
         cue=(cue is not None) if listener else None,
         empathy=dict(empathy.levels) if empathy else None,
         rationales={k: tuple(v) for k, v in empathy.rationales.items()} if empathy else None,
+        empathy_scores=dict(empathy.presence) if empathy and empathy.presence else None,
         question=mi.question if mi else None,
         reflection=mi.reflection if mi else None,
         tags=turn.tags,

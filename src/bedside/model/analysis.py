@@ -41,6 +41,9 @@ class TurnAnalysis(BaseModel, frozen=True, extra="forbid"):
     cue: bool | None = None
     empathy: Mapping[str, int] | None = None
     rationales: Mapping[str, tuple[tuple[int, int], ...]] | None = None
+    empathy_scores: Mapping[str, float] | None = None
+    """Per EPITOME mechanism, the model's probability that it is there at all (level 1 or 2);
+    None without the models or from a labeller that gives no probabilities."""
     question: Literal["open", "closed"] | None = None
     reflection: Literal["simple", "complex"] | None = None
     tags: tuple[str, ...] = ()

@@ -43,6 +43,10 @@ class EmpathyLabel(BaseModel, frozen=True, extra="forbid"):
 
     levels: Mapping[str, int]
     rationales: Mapping[str, tuple[Span, ...]]
+    presence: Mapping[str, float] | None = None
+    """Probability that each mechanism is there at all (level 1 or 2), from the same averaged
+    model that chose `levels`; None from labellers without probabilities (rules, tests). The
+    reports show it beside each empathy chip and hide chips below a dev-chosen threshold."""
 
 
 class MICode(BaseModel, frozen=True, extra="forbid"):

@@ -114,15 +114,20 @@ class Labeller:
             encoder_probs = np.stack([softmax(h.logits(pooled)) for h in self._level_heads], 1)
             lexical_probs = self._lexical.probabilities([responses[i] or "" for i in rows])
             w = self._lexical_weight
-            levels = ((1 - w) * encoder_probs + w * lexical_probs).argmax(-1)
+            averaged = (1 - w) * encoder_probs + w * lexical_probs
+            levels = averaged.argmax(-1)
+            presence = 1.0 - averaged[..., 0]
             tags = sigmoid(self._tag_head.logits(hidden))
             for slot, index in enumerate(rows):
                 results[index] = self._empathy_label(
-                    responses[index], batch.encodings[slot], levels[slot], tags[slot]
+                    responses[index], batch.encodings[slot], levels[slot], tags[slot],
+                    presence[slot],
                 )
         return [r for r in results if r is not None]
 
-    def _empathy_label(self, text: str, encoding: Any, levels: np.ndarray, tags: np.ndarray) -> EmpathyLabel:
+    def _empathy_label(
+        self, text: str, encoding: Any, levels: np.ndarray, tags: np.ndarray, presence: np.ndarray
+    ) -> EmpathyLabel:
         positions = [
             i for i, (seq, (s, e)) in enumerate(zip(encoding.sequence_ids, encoding.offsets, strict=True))
             if seq == 1 and e > s
@@ -136,7 +141,9 @@ class Labeller:
             inside = tags[positions, m] >= self._tag_thresholds[m]
             rationales[mechanism] = token_spans(offsets, inside, text)
         return EmpathyLabel(
-            levels={m: int(levels[i]) for i, m in enumerate(MECHANISMS)}, rationales=rationales
+            levels={m: int(levels[i]) for i, m in enumerate(MECHANISMS)},
+            rationales=rationales,
+            presence={m: round(float(presence[i]), 4) for i, m in enumerate(MECHANISMS)},
         )
 
     # -- MI codes -----------------------------------------------------------------------------

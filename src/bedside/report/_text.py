@@ -70,7 +70,7 @@ def text_renderable(report: AnalysisReport, *, missed_limit: int = 3) -> Rendera
         parts.append(Panel(risk, title="RISK", title_align="left", border_style="bold red"))
     for warning in view.warnings:
         parts.append(Text(f"warning: {warning}", style="yellow"))
-    parts += [head, balance]
+    parts += [head, Text("score: " + view.validity_short, style="italic"), balance]
     parts.append(
         Text(
             "missed cues, with a reply to try:"
@@ -90,6 +90,9 @@ def text_renderable(report: AnalysisReport, *, missed_limit: int = 3) -> Rendera
         if card.suggestion:
             body.append("try:   ", style="bold green")
             body.append(_clip(card.suggestion, 200))
+        if card.check:
+            body.append("\ncheck: ", style="bold yellow")
+            body.append(card.check)
         parts.append(Panel(body, title=_RESPONSE["missed"], title_align="left", border_style="red"))
     if len(missed) > missed_limit:
         parts.append(

@@ -12,6 +12,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bedside.model import MECHANISMS, AnalysisReport, Opportunity, TurnAnalysis
+from bedside.report._honesty import (
+    Chip,
+    emotion_chips,
+    empathy_chips,
+    load_honesty,
+    mechanism_word,
+    not_assessable,
+    validity_line,
+)
 
 __all__ = ["RISK_ACTION", "ROLE_ORDER", "ReportView", "RiskRow", "build_view", "clock"]
 
@@ -70,6 +79,10 @@ class TurnRow:
     tags: tuple[str, ...]
     notes: tuple[str, ...]
     chips: tuple[str, ...] = ()
+    emotion_chips: tuple[Chip, ...] = ()
+    empathy_chips: tuple[Chip, ...] = ()
+    not_assessable: str | None = None
+    checks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -171,6 +184,8 @@ class OpportunityCard:
     response_text: str | None
     suggestion: str | None
     notes: tuple[tuple[str, str], ...]
+    cue_chips: tuple[Chip, ...] = ()
+    check: str | None = None
 
 
 @dataclass(frozen=True)
@@ -245,6 +260,9 @@ class ReportView:
     risks: list[RiskRow] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     score_note: str | None = None
+    validity: str = ""
+    label_note: str = ""
+    validity_short: str = ""
 
 
 def _risks(report: AnalysisReport) -> list[RiskRow]:
@@ -636,15 +654,23 @@ def _shares(report: AnalysisReport) -> list[Share]:
 
 
 def _empathy(
-    report: AnalysisReport,
+    report: AnalysisReport, honest: Mapping[int, _Honest] | None = None
 ) -> tuple[list[EmpathyCell], float, bool, list[tuple[str, float]]]:
+    """The strip shows what the chips show: a level over its threshold, else 0; nothing for a
+    not-assessable turn or a mechanism that is never shown (`_honesty`)."""
+    rules = load_honesty()
     clinician = [t for t in report.turns if str(t.role) == "clinician"]
     available = any(t.empathy is not None for t in clinician)
     width = (PLOT_RIGHT - PLOT_LEFT) / max(1, len(clinician))
     cells = []
     for column, turn in enumerate(clinician):
+        entry = honest.get(turn.index) if honest else None
         for row, mechanism in enumerate(MECHANISMS):
             level = None if turn.empathy is None else int(turn.empathy.get(mechanism, 0))
+            if entry is not None and level is not None:
+                hidden = entry.reason or mechanism in rules.hidden_mechanisms
+                shown = {c.key: c.level or 0 for c in entry.empathy}
+                level = None if hidden else shown.get(mechanism, 0)
             cells.append(
                 EmpathyCell(
                     x=PLOT_LEFT + column * width,
@@ -655,7 +681,7 @@ def _empathy(
                     index=turn.index,
                     title=f"#{turn.index} {MECHANISM_LABEL[mechanism]}: "
                     + (
-                        "not labelled"
+                        "not labelled or not shown"
                         if level is None
                         else ("none", "weak", "strong")[min(level, 2)]
                     ),
@@ -665,13 +691,18 @@ def _empathy(
     if available:
         for mechanism in MECHANISMS:
             levels = [
-                int((t.empathy or {}).get(mechanism, 0)) for t in clinician if t.empathy is not None
+                int(c.level)
+                for c in cells
+                if c.mechanism == mechanism and c.level is not None
             ]
-            means.append((MECHANISM_LABEL[mechanism], sum(levels) / len(levels) if levels else 0.0))
+            if levels:
+                means.append((MECHANISM_LABEL[mechanism], sum(levels) / len(levels)))
     return cells, width, available, means
 
 
-def _card(report: AnalysisReport, opportunity: Opportunity) -> OpportunityCard:
+def _card(
+    report: AnalysisReport, opportunity: Opportunity, honest: Mapping[int, _Honest]
+) -> OpportunityCard:
     by_index = {t.index: t for t in report.turns}
     cue = by_index.get(opportunity.cue_turn)
     reply = (
@@ -687,13 +718,91 @@ def _card(report: AnalysisReport, opportunity: Opportunity) -> OpportunityCard:
         cue_speaker=cue.speaker if cue else "?",
         cue_when=clock(cue.start) if cue and cue.start is not None else "",
         cue_text=cue.text if cue else "",
-        cue_emotions=tuple(e for e in (cue.emotions or ()) if e != "neutral") if cue else (),
+        cue_emotions=tuple(c.key for c in honest[cue.index].emotions) if cue else (),
         response=opportunity.response,
         response_turn=opportunity.response_turn,
         response_speaker=reply.speaker if reply else None,
         response_text=reply.text if reply else None,
         suggestion=opportunity.suggestion,
         notes=notes,
+        cue_chips=honest[cue.index].emotions if cue else (),
+        check=_disagreement(opportunity, honest),
+    )
+
+
+@dataclass(frozen=True)
+class _Honest:
+    """The chips a turn may show (`_honesty`), and why it shows none."""
+
+    emotions: tuple[Chip, ...]
+    empathy: tuple[Chip, ...]
+    reason: str | None
+
+
+def _honest_labels(report: AnalysisReport) -> dict[int, _Honest]:
+    """Every turn's chips after thresholds, not-assessable rules and named emotions."""
+    rules = load_honesty()
+    out: dict[int, _Honest] = {}
+    previous, previous_role = "", ""
+    for turn in report.turns:
+        role = str(turn.role)
+        if turn.cue or turn.extra.get("cue_detail"):
+            previous_role = ""  # a cue is never a mere answer to a history question
+        reason = not_assessable(
+            turn.text, role, rules, previous=previous, previous_role=previous_role
+        )
+        # the reason is shown only where it stands in for a label the model gave
+        labelled = any(e != "neutral" for e in turn.emotions or ()) or any(
+            level >= 1 for level in (turn.empathy or {}).values()
+        )
+        out[turn.index] = _Honest(
+            emotions=emotion_chips(
+                turn.text, role, turn.emotion_scores, turn.emotions, previous=previous,
+                previous_role=previous_role, rules=rules,
+            )
+            if role != "clinician"
+            else (),
+            empathy=empathy_chips(turn.text, turn.empathy, turn.empathy_scores, rules=rules)
+            if role == "clinician"
+            else (),
+            reason=reason if labelled else None,
+        )
+        previous, previous_role = turn.text, role
+    return out
+
+
+def _disagreement(opportunity: Opportunity, honest: Mapping[int, _Honest]) -> str | None:
+    """A missed cue whose reply the empathy model reads as empathic: say so, never hide either."""
+    if opportunity.response != "missed" or opportunity.response_turn is None:
+        return None
+    shown = honest.get(opportunity.response_turn)
+    if shown is None or not shown.empathy:
+        return None
+    strongest = max(shown.empathy, key=lambda c: ((c.level or 0), c.probability or 0.0))
+    return (
+        f"Labels disagree: the empathy model reads {mechanism_word(strongest.key, strongest.level or 1)} "
+        f"in reply #{opportunity.response_turn} (probability {strongest.probability:.2f}), the "
+        "response rules coded this cue missed. Read the reply and judge."
+    )
+
+
+def _label_note() -> str:
+    """How chips are chosen, and which labels are never shown, in one sentence."""
+    rules = load_honesty()
+    hidden = list(rules.hidden_emotions) + [
+        mechanism_word(m, 1).split(" ", 1)[1] for m in rules.hidden_mechanisms
+    ]
+    never = (
+        f" Never shown as chips (no threshold reached it on development data): {', '.join(hidden)}."
+        if hidden
+        else ""
+    )
+    return (
+        "Emotion and empathy chips carry the model's probability and are shown only over a "
+        f"threshold at which at least {rules.target_precision:.0%} of them were right on "
+        f"development data ({rules.chosen_on.get('emotions', '')}; "
+        f"{rules.chosen_on.get('empathy', '')}); greetings, admin and history-taking turns get "
+        f"none, and a named emotion (“stressful”) outranks the model.{never}"
     )
 
 
@@ -806,7 +915,12 @@ def _turn_extras(turn: TurnAnalysis) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(chips), tuple(notes)
 
 
-def _turn_rows(report: AnalysisReport) -> list[TurnRow]:
+def _turn_rows(report: AnalysisReport, honest: Mapping[int, _Honest]) -> list[TurnRow]:
+    checks: dict[int, list[str]] = {}
+    for opportunity in report.opportunities:
+        check = _disagreement(opportunity, honest)
+        if check and opportunity.response_turn is not None:
+            checks.setdefault(opportunity.response_turn, []).append(check)
     responses: dict[int, list[tuple[int, str]]] = {}
     for opportunity in report.opportunities:
         if opportunity.response_turn is not None:
@@ -826,19 +940,22 @@ def _turn_rows(report: AnalysisReport) -> list[TurnRow]:
                 when=when,
                 segments=_segments(turn),
                 cue=bool(turn.cue) or turn.index in cue_turns or bool(turn.extra.get("cue_detail")),
-                # emotions matter where they can be cues: patient and family speech
-                emotions=tuple(e for e in (turn.emotions or ()) if e != "neutral")
-                if str(turn.role) in {"patient", "family"}
-                else (),
-                empathy=tuple((MECHANISM_SHORT[m], int(turn.empathy.get(m, 0))) for m in MECHANISMS)
-                if turn.empathy is not None
-                else (),
+                # only the chips `_honesty` lets through: over threshold, assessable, not contradicted
+                emotions=tuple(c.key for c in honest[turn.index].emotions),
+                empathy=tuple(
+                    (MECHANISM_SHORT.get(c.key, c.key), c.level or 0)
+                    for c in honest[turn.index].empathy
+                ),
                 question=turn.question or _str_or_none(turn.extra.get("question_rule")),
                 reflection=turn.reflection,
                 responds_to=tuple(responses.get(turn.index, ())),
                 tags=turn.tags,
                 notes=notes,
                 chips=chips,
+                emotion_chips=honest[turn.index].emotions,
+                empathy_chips=honest[turn.index].empathy,
+                not_assessable=honest[turn.index].reason,
+                checks=tuple(checks.get(turn.index, ())),
             )
         )
     return rows
@@ -865,9 +982,10 @@ def build_view(report: AnalysisReport) -> ReportView:
     counts = {"explored": 0, "acknowledged": 0, "missed": 0}
     for opportunity in report.opportunities:
         counts[opportunity.response] = counts.get(opportunity.response, 0) + 1
-    cells, width, available, means = _empathy(report)
+    honest = _honest_labels(report)
+    cells, width, available, means = _empathy(report, honest)
     clarity, jargon = _clarity(report)
-    cards = [_card(report, o) for o in report.opportunities]
+    cards = [_card(report, o, honest) for o in report.opportunities]
     cards.sort(key=lambda c: (c.response != "missed", c.cue_turn))
     has_models = any(t.emotions is not None or t.empathy is not None for t in report.turns)
     return ReportView(
@@ -892,7 +1010,7 @@ def build_view(report: AnalysisReport) -> ReportView:
         empathy_means=means,
         cards=cards,
         response_counts=counts,
-        turns=_turn_rows(report),
+        turns=_turn_rows(report, honest),
         has_models=has_models,
         extras=[(_humanise(str(k)), _brief(v)) for k, v in report.extra.items() if v is not None],
         skills=_skills(metrics.extra),
@@ -902,4 +1020,7 @@ def build_view(report: AnalysisReport) -> ReportView:
         risks=_risks(report),
         warnings=[str(w) for w in metrics.extra.get("warnings") or ()],
         score_note=_str_or_none(metrics.extra.get("score_not_assessable")),
+        validity=validity_line(),
+        label_note=_label_note(),
+        validity_short=validity_line(short=True),
     )

@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from bedside.db.tables import Encounter, User
 from bedside.errors import FormatError, PermissionDenied
+from bedside.report import render_html_body, validity_line
 from bedside.services import access, encounters
 from bedside.services.jobs import JobRunner, JobView
 from bedside.web.deps import CurrentUser, RecordId, SessionDep, client_ip, require_roles
@@ -40,13 +41,24 @@ class ReportBodies:
             if body is not None:
                 self._bodies.move_to_end(key)
                 return body
-        template = templates.env.get_template("encounters/_report_body.html")
-        body = Markup(template.render(analysis=encounter.analysis))
+        body = render_report_body(encounter)
         with self._lock:
             self._bodies[key] = body
             while len(self._bodies) > self.size:
                 self._bodies.popitem(last=False)
         return body
+
+
+def render_report_body(encounter: Encounter) -> Markup:
+    """The HTML report's own body (`bedside.report`: timeline, score parts with their maxima,
+    skills, the score's validity line), so the web page shows what the downloaded report shows.
+    A stored analysis too old to parse falls back to the summary template."""
+    report = encounters.report_of(encounter)
+    if report is not None:
+        # autoescaped by the report's own Jinja environment
+        return Markup(render_html_body(report))
+    template = templates.env.get_template("encounters/_report_body.html")
+    return Markup(template.render(analysis=encounter.analysis, validity=validity_line()))
 
 
 def _report_body(request: Request, encounter: Encounter) -> Markup:
@@ -178,7 +190,7 @@ def export_html(request: Request, session: SessionDep, user: CurrentUser, encoun
     if html is None:
         page = render(
             request, "encounters/standalone.html",
-            {"encounter": encounter, "analysis": encounter.analysis},
+            {"encounter": encounter, "analysis": encounter.analysis, "validity": validity_line()},
         )
         html = bytes(page.body).decode()
     return HTMLResponse(
