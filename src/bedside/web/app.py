@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import logging
 import re
 import secrets
@@ -32,8 +33,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from bedside import __version__
 from bedside.config import Settings
 from bedside.errors import BedsideError, FormatError, NotFound, PermissionDenied, SealedDataError
-from bedside.services.database import Database, open_database, resolve_secret_key
+from bedside.instruments import crisis_resources
 from bedside.logsafe import install_log_redaction
+from bedside.services.database import Database, open_database, resolve_secret_key
 from bedside.services.encounters import MAX_UPLOAD_BYTES, DefaultPipeline, Pipeline
 from bedside.web import templating
 from bedside.web.busy import add_busy_handlers
@@ -77,8 +79,8 @@ def create_app(
         cookie_secure: mark cookies Secure even on plain HTTP (set behind a TLS proxy that does not
             forward the scheme); over HTTPS they are Secure anyway.
     """
-    settings = settings or Settings()
     install_log_redaction()  # no health data in any log line, whoever logs it
+    settings = settings or Settings()
     app = FastAPI(
         title="bedside",
         version=__version__,
@@ -160,7 +162,9 @@ def _problem(request: Request, status: int, message: str) -> Response:
         return JSONResponse({"detail": message}, status_code=status)
     _forget_unloadable_user(request)
     return templating.render(
-        request, "error.html", {"status": status, "message": message}, status_code=status
+        request, "error.html",
+        {"status": status, "message": message, "crisis_lines": crisis_resources().resources},
+        status_code=status,
     )
 
 
@@ -254,8 +258,28 @@ def _add_error_handlers(app: FastAPI) -> None:
 INTERNAL_ERROR = (
     "Something went wrong on our side; it was logged as {reference}. Try again in a minute."
 )
+
+
+def _crisis_block() -> str:
+    """Help lines for the plain 500 page, from the crisis data file (no database, no template).
+
+    A failure can meet a patient at the worst moment (a check-in with item 9, a message about
+    self-harm); every error page therefore carries the crisis lines.
+    """
+    lines = "".join(
+        f"<li>{html.escape(line.name)}: {html.escape(line.contact)}</li>"
+        for line in crisis_resources().resources
+    )
+    return (
+        '<aside aria-label="Getting help now"><p>If you are in danger now, or might act on '
+        f"thoughts of harming yourself, get help straight away:</p><ul>{lines}</ul></aside>"
+    )
+
+
 _INTERNAL_PAGE = (
     '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>500</title></head>'
     "<body><h1>Something went wrong</h1><p>{message}</p>"
-    '<p><a href="/">Back to the dashboard</a></p></body></html>'
+    '<p><a href="/">Back to the dashboard</a></p>'
+    + _crisis_block().replace("{", "{{").replace("}", "}}")
+    + "</body></html>"
 )
