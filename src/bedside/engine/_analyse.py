@@ -293,7 +293,15 @@ def analyse(
     ):
         group, window, judged = coded.group, coded.window, coded.judged
         suggestion = (
-            suggest(group.cue, rules, turn_index=group.turns[0])
+            suggest(
+                group.cue,
+                rules,
+                turn_index=group.turns[0],
+                texts=[turns[i].text for i in group.turns],
+                lead_text=next(
+                    (turns[i].text for i in group.turns if cues.get(i) is group.cue), None
+                ),
+            )
             if judged.response == "missed"
             else None
         )
