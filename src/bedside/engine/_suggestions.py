@@ -71,6 +71,8 @@ class Situation:
     categories: frozenset[str]
     patterns: tuple[re.Pattern[str], ...]
     templates: tuple[str, ...]
+    any_pattern: re.Pattern[str] | None = None
+    """All of `patterns` as one alternation, compiled once at load (no cache at call time)."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,9 @@ def load_suggestions(language: str = "en", version: str = "v2") -> SuggestionRul
                 id=entry.id,
                 categories=frozenset(entry.categories),
                 patterns=_compile(entry.patterns, source),
+                any_pattern=_compile(("|".join(f"(?:{p})" for p in entry.patterns),), source)[0]
+                if entry.patterns
+                else None,
                 templates=entry.templates,
             )
         )
@@ -435,7 +440,7 @@ def _slots(
 ) -> dict[str, str]:
     """Every slot the cue can fill for this situation, each a clean, second-person phrase."""
     slots: dict[str, str] = {}
-    located = _sentence(texts, _joined(situation.patterns)) if situation.patterns else None
+    located = _sentence(texts, situation.any_pattern) if situation.any_pattern else None
     if located is None and cue.evidence and cue.evidence[0][1] <= len(lead):
         start, end = cue.evidence[0]
         located = clause_at(lead, start), lead[start:end]
@@ -467,7 +472,7 @@ def _slots(
 
 def _matches(situation: Situation, cue: Cue, texts: Sequence[str]) -> bool:
     in_category = cue.category in situation.categories
-    by_pattern = situation.patterns and _any_match(situation.patterns, texts)
+    by_pattern = situation.any_pattern is not None and _sentence(texts, situation.any_pattern)
     if situation.categories and situation.patterns:
         return bool(in_category or by_pattern)
     if situation.categories:
@@ -475,20 +480,6 @@ def _matches(situation: Situation, cue: Cue, texts: Sequence[str]) -> bool:
     if situation.patterns:
         return bool(by_pattern)
     return True
-
-
-def _any_match(patterns: Sequence[re.Pattern[str]], texts: Sequence[str]) -> bool:
-    return _sentence(texts, _joined(patterns)) is not None
-
-
-_JOINED: dict[tuple[str, ...], re.Pattern[str]] = {}
-
-
-def _joined(patterns: Sequence[re.Pattern[str]]) -> re.Pattern[str]:
-    key = tuple(p.pattern for p in patterns)
-    if key not in _JOINED:
-        _JOINED[key] = re.compile("|".join(f"(?:{p})" for p in key), re.IGNORECASE)
-    return _JOINED[key]
 
 
 _RANKS = {"event": 4, "worry": 3, "question": 3, "relative": 3, "echo": 2, "feeling": 1}
