@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from sqlalchemy.exc import DBAPIError
 
 from bedside import __version__
 from bedside.cli import analyze, convert, data, demo, fhir, models, scenarios, score, web
@@ -40,6 +41,16 @@ def _root(
     """Make compassion in care visible, teachable and part of the care plan."""
 
 
+def database_problem(error: DBAPIError) -> str:
+    """One line for a database that cannot be read: the driver's first line, never the SQL or
+    its parameters (which may hold health data), and what to check."""
+    reason = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else type(error.orig).__name__
+    return (
+        f"the database could not be read ({reason}). Check BEDSIDE_DATABASE_URL names the right "
+        "database and that `bedside db upgrade` has run on it."
+    )
+
+
 def main() -> None:
     """Entry point: a bedside error is one line on stderr and exit status 2, never a traceback."""
     install_log_redaction()
@@ -48,6 +59,13 @@ def main() -> None:
     except BedsideError as error:
         sys.stderr.write(f"bedside: error: {error}\n")
         sys.exit(2)
+    except DBAPIError as error:
+        sys.stderr.write(f"bedside: error: {database_problem(error)}\n")
+        sys.exit(2)
     except KeyboardInterrupt:
         sys.stderr.write("bedside: interrupted\n")
         sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
