@@ -259,14 +259,27 @@ class Client:
 
 
 @pytest.fixture
-def make_app(world: World, pipeline: FakePipeline) -> Any:
+def make_app(world: World, pipeline: FakePipeline) -> Iterator[Any]:
+    """Build apps on the test's database; their analysis workers are stopped before it is emptied.
+
+    An upload answers at once and its analysis goes on in the app's worker thread; left running,
+    it could still be writing while the teardown truncates the tables (a deadlock on PostgreSQL).
+    """
     from bedside.web.app import create_app
+
+    built: list[Any] = []
 
     def build(**kwargs: Any) -> Any:
         kwargs.setdefault("pipeline", pipeline)
-        return create_app(database=world.database, secret_key=SECRET, **kwargs)
+        made = create_app(database=world.database, secret_key=SECRET, **kwargs)
+        built.append(made)
+        return made
 
-    return build
+    yield build
+    for made in built:
+        runner = getattr(made.state, "jobs", None)
+        if runner is not None:
+            runner.shutdown()
 
 
 @pytest.fixture
