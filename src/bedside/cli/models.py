@@ -70,12 +70,25 @@ def train(
     cache: Annotated[
         Path | None, typer.Option(help="Folder to memoise sentence embeddings in (faster reruns).")
     ] = None,
+    only_mi: Annotated[
+        bool,
+        typer.Option(
+            "--only-mi",
+            help="Only the MI-code step (AnnoMI development transcripts): copy the other shipped "
+            "weights into --out unchanged.",
+        ),
+    ] = False,
 ) -> None:
     """Reproduce the shipped weights from the shared corpora with a fixed seed."""
-    from bedside.nlp.training.run import train_all
+    from bedside.nlp.training.run import train_all, train_mi_step
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     started = time.monotonic()
+    if only_mi:
+        manifest = train_mi_step(data_dir or get_settings().data_dir, out, seed=seed,
+                                 progress=typer.echo)
+        typer.echo(f"wrote {out} in {time.monotonic() - started:.0f} s")
+        return
     manifest = train_all(
         data_dir or get_settings().data_dir, out, seed=seed, finetune=finetune, epochs=epochs,
         frozen_layers=frozen_layers, lr=lr, rebuild_encoder=rebuild_encoder, limit=limit, cache=cache, progress=typer.echo,

@@ -122,6 +122,19 @@ class _ModelLabels:
     emotions: dict[int, EmotionLabel]
     empathy: dict[int, EmpathyLabel]
     mi: dict[int, MICode]
+    talk: dict[int, str] = field(default_factory=dict)
+    """Change / neutral / sustain talk of patient and family turns (labellers with `talk_types`)."""
+
+
+def _clinician_context(turns: Sequence[Turn], index: int) -> str:
+    """The clinician's words before a patient or family turn: their last run of turns."""
+    collected: list[str] = []
+    for position in range(index - 1, -1, -1):
+        if turns[position].role is Role.CLINICIAN:
+            collected.append(turns[position].text)
+        elif collected:
+            break
+    return " ".join(reversed(collected))[-_CONTEXT_CHARS:]
 
 
 def _context(turns: Sequence[Turn], index: int, backchannels: frozenset[str]) -> str:
@@ -174,7 +187,20 @@ def _label(
         found_mi = _checked(labeller.mi_codes(contexts, responses), len(responses), "mi_codes")
         empathy = dict(zip(clinician_turns, found_empathy, strict=True))
         mi = dict(zip(clinician_turns, found_mi, strict=True))
-    return _ModelLabels(emotions, empathy, mi)
+    talk: dict[int, str] = {}
+    talk_types = getattr(labeller, "talk_types", None)
+    listener_turns = [i for i, t in enumerate(turns) if t.role in _LISTENERS]
+    if talk_types is not None and listener_turns:
+        found_talk = talk_types(
+            [_clinician_context(turns, i) for i in listener_turns],
+            [turns[i].text for i in listener_turns],
+        )
+        talk = {
+            i: t
+            for i, t in zip(listener_turns, _checked(found_talk, len(listener_turns), "talk_types"), strict=True)
+            if t is not None
+        }
+    return _ModelLabels(emotions, empathy, mi, talk)
 
 
 def _mi_ratios(
@@ -575,6 +601,8 @@ def _turn_analysis(
         empathy_scores=dict(empathy.presence) if empathy and empathy.presence else None,
         question=mi.question if mi else None,
         reflection=mi.reflection if mi else None,
+        mi_behaviour=mi.behaviour if mi else None,
+        talk_type=labels.talk.get(index),
         tags=turn.tags,
         extra=extra,
     )

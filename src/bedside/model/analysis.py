@@ -46,6 +46,10 @@ class TurnAnalysis(BaseModel, frozen=True, extra="forbid"):
     None without the models or from a labeller that gives no probabilities."""
     question: Literal["open", "closed"] | None = None
     reflection: Literal["simple", "complex"] | None = None
+    mi_behaviour: Literal["reflection", "question", "therapist_input", "other"] | None = None
+    """Clinician turns: AnnoMI's main therapist behaviour, from the MI model (None without it)."""
+    talk_type: Literal["change", "neutral", "sustain"] | None = None
+    """Patient and family turns: MI client talk type, from the MI model (None without it)."""
     tags: tuple[str, ...] = ()
     extra: Mapping[str, Any] = Field(default_factory=dict)
 

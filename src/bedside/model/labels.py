@@ -54,6 +54,8 @@ class MICode(BaseModel, frozen=True, extra="forbid"):
 
     question: Literal["open", "closed"] | None = None
     reflection: Literal["simple", "complex"] | None = None
+    behaviour: Literal["reflection", "question", "therapist_input", "other"] | None = None
+    """AnnoMI's main therapist behaviour of the turn (`turns[].mi_behaviour`); None from the rules."""
 
 
 class TurnLabeller(Protocol):

@@ -16,6 +16,7 @@ from bedside.nlp._encoder import BATCH_SIZE, Encoder, load_tokenizer, make_sessi
 from bedside.nlp._heads import Head, sigmoid, softmax
 from bedside.nlp._lexical import LexicalModel
 from bedside.nlp._mi import MIRules
+from bedside.nlp._mi_model import MIModel
 from bedside.nlp._spans import token_spans
 
 __all__ = ["Labeller", "load_labeller"]
@@ -63,6 +64,10 @@ class Labeller:
         self._tag_thresholds = np.asarray(empathy["tag_thresholds"], dtype=np.float32)
         self._lexical_weight = float(empathy["lexical_weight"])
         self._mi = MIRules()
+        self._mi_model = _load_mi(artefacts)
+        self._mi_rules_for_codes = (
+            artefacts.manifest.get("models", {}).get("mi_codes", {}).get("question_reflection") == "rules"
+        )
 
     # -- emotions -----------------------------------------------------------------------------
     def emotion_scores(self, texts: Sequence[str]) -> np.ndarray:
@@ -148,10 +153,47 @@ class Labeller:
 
     # -- MI codes -----------------------------------------------------------------------------
     def mi_codes(self, contexts: Sequence[str], responses: Sequence[str]) -> list[MICode]:
-        """MITI question and reflection codes of each clinician response (rule-based)."""
+        """Question, reflection and main MI behaviour of each clinician response.
+
+        From the AnnoMI-trained models (`mi.npz`); from the rules (`MIRules`, no behaviour)
+        when the weights folder has no MI model. With `"question_reflection": "rules"` in the
+        manifest's `mi_codes` entry, the rules code questions and reflections and the model only
+        the behaviour (the switch for clinical talk, where the rules do better: docs/models/mi.md).
+        """
         if len(contexts) != len(responses):
             raise ValueError("contexts and responses must have the same length")
-        return self._mi.code_batch(contexts, responses)
+        if self._mi_model is None:
+            return self._mi.code_batch(contexts, responses)
+        codes = self._mi_model.codes(contexts, responses)
+        if not self._mi_rules_for_codes:
+            return codes
+        return [
+            rule.model_copy(update={"behaviour": code.behaviour})
+            for rule, code in zip(self._mi.code_batch(contexts, responses), codes, strict=True)
+        ]
+
+    def talk_types(self, contexts: Sequence[str], texts: Sequence[str]) -> list[str | None]:
+        """Change, neutral or sustain talk of each patient or family turn (None without the model).
+
+        `contexts` are the clinician's words before each turn.
+        """
+        if len(contexts) != len(texts):
+            raise ValueError("contexts and texts must have the same length")
+        if self._mi_model is None:
+            return [None] * len(texts)
+        return list(self._mi_model.talk_types(contexts, texts))
+
+
+def _load_mi(artefacts: Artefacts) -> MIModel | None:
+    """The AnnoMI models when the manifest lists their file (already hash-checked), else None."""
+    name = artefacts.manifest.get("models", {}).get("mi_codes", {}).get("file")
+    if not name or name not in artefacts.manifest.get("files", {}):
+        return None
+    try:
+        with np.load(artefacts.path(name)) as arrays:
+            return MIModel.from_arrays(dict(arrays))
+    except (KeyError, ValueError) as error:
+        raise ModelError(f"{name} is incomplete ({error}): retrain with `bedside models train`") from None
 
 
 def load_labeller(folder: Path | None = None, *, threads: int | None = None) -> Labeller:

@@ -80,17 +80,21 @@ class LexicalModel:
 
     @classmethod
     def fit(cls, texts: Sequence[str], targets: np.ndarray, *, classes: int = 3,
-            balanced: bool = True) -> LexicalModel:
-        """Train with scikit-learn (dev/train extra): C=4, one model per column of `targets`."""
+            balanced: bool = True, c: float = 4.0, min_df: int = 2) -> LexicalModel:
+        """Train with scikit-learn (dev/train extra): one model per column of `targets`.
+
+        `c` is the inverse L2 strength (4 for the empathy and emotion models) and `min_df` the
+        fewest texts an n-gram must occur in to be kept.
+        """
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
-        vectoriser = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+        vectoriser = TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True)
         matrix = vectoriser.fit_transform(list(texts))
         coefs, intercepts = [], []
         for m in range(targets.shape[1]):
             model = LogisticRegression(
-                max_iter=2000, class_weight="balanced" if balanced else None, C=4.0
+                max_iter=2000, class_weight="balanced" if balanced else None, C=c
             )
             coef = np.zeros((classes, matrix.shape[1]))
             intercept = np.full(classes, -30.0)  # a class never seen in training stays impossible

@@ -13,7 +13,33 @@ from bedside.nlp._artefacts import Artefacts, sha256_file
 from bedside.nlp.training.corpora import read_epitome
 from bedside.nlp.training.pipeline import EMPATHY_MAX_LENGTH, evaluate_mi, train
 
-__all__ = ["train_all"]
+__all__ = ["train_all", "train_mi_step"]
+
+SPLIT = Path("data/annomi_split.json")
+"""The AnnoMI split by transcript (run from the repo root); only its development half is trained on."""
+
+
+def train_mi_step(data_dir: Path, out_dir: Path, *, seed: int = 13, split: Path = SPLIT,
+                  limit: int | None = None, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Only the MI step: copy the shipped weights into `out_dir` (unless it is the shipped
+    folder), fit the AnnoMI models there and rewrite its manifest. Returns the manifest."""
+    import shutil
+
+    from bedside.nlp._artefacts import default_dir
+    from bedside.nlp.training.mi import train_mi
+
+    progress = progress or logging.getLogger(__name__).info
+    out_dir.mkdir(parents=True, exist_ok=True)
+    shipped = Artefacts.load()
+    if out_dir.resolve() != default_dir().resolve():
+        for name in shipped.manifest["files"]:
+            shutil.copyfile(shipped.path(name), out_dir / name)
+    manifest: dict[str, Any] = json.loads(json.dumps(shipped.manifest))
+    entry, files = train_mi(data_dir, out_dir, split, seed=seed, limit=limit, progress=progress)
+    manifest["files"].update(files)
+    manifest["models"].setdefault("mi_codes", {}).update(entry)
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return manifest
 
 
 def train_all(
@@ -81,6 +107,14 @@ def train_all(
                          progress=progress)
         if gold is not None and gold.is_file():
             result["models"]["mi_codes"]["dev"] = evaluate_mi(gold)
+        if (data_dir / "annomi" / "train.csv").is_file() and SPLIT.is_file():
+            from bedside.nlp.training.mi import train_mi
+
+            progress("fitting the MI-code models on the AnnoMI development transcripts")
+            entry, files = train_mi(data_dir, out_dir, SPLIT, seed=seed, progress=progress,
+                                    limit=3 if limit else None, grid=limit is None)
+            result["files"].update(files)
+            result["models"]["mi_codes"].update(entry)
         if facts:
             result["models"]["empathy"]["finetune"] = {
                 "epochs": epochs, "best_epoch": facts.get("epoch"), "seconds": facts.get("seconds"),
