@@ -190,9 +190,11 @@ def train_mi(data_dir: Path, out_dir: Path, split_path: Path, *, seed: int = 13,
     entry = {
         "version": VERSION,
         "file": MI_FILE,
-        "method": "TF-IDF word 1-2 grams of the turn (with `?` kept) and of the talk before it "
-        "+ logistic regression per code, run in numpy; hyper-parameters by 5-fold CV grouped by "
-        "transcript within development",
+        "method": "TF-IDF word 1-2 grams of the turn (with `?` kept and its questions' first "
+        "words) + logistic regression per code, run in numpy; C and context (the talk before the "
+        "turn, or none: see `chosen`) by 5-fold CV grouped by transcript within development",
+        "dev_note": "`dev` holds the old rules' figures on the PriMock57 gold set; the learned "
+        "codes' held-out AnnoMI and gold figures are in docs/benchmarks.md (bench/mi_codes.py)",
         "training_data": f"AnnoMI shared part, development transcripts of {split_path.name} "
         f"({len(development)} transcripts, {len(data)} utterances; lowest annotator id where "
         "several coded a transcript); no held-out transcript",
