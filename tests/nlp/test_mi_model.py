@@ -48,7 +48,29 @@ def test_without_mi_weights_the_rules_code_questions(tmp_path: Path) -> None:
     assert fallback.talk_types(["Do you smoke?"], ["No."]) == [None]
 
 
-def test_open_question_from_annomi_style_talk(labeller: Labeller) -> None:
+@pytest.fixture(scope="module")
+def learned(tmp_path_factory: pytest.TempPathFactory) -> Labeller:
+    """The shipped weights with the learned question and reflection codes switched on.
+
+    The shipped manifest keeps the rules' question and reflection codes for clinical talk (they
+    beat the AnnoMI-trained ones on the PriMock57 MI gold); the learned ones stay testable here.
+    """
+    target = tmp_path_factory.mktemp("mi") / "weights"
+    shutil.copytree(default_dir(), target)
+    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    manifest["models"]["mi_codes"].pop("question_reflection", None)
+    (target / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return load_labeller(target)
+
+
+def test_the_shipped_default_keeps_the_rules_for_questions_and_reflections(labeller: Labeller) -> None:
+    (code,) = labeller.mi_codes(["I smoke a bit."], ["Do you smoke every day?"])
+    assert code.question == "closed"
+    assert code.behaviour in BEHAVIOURS  # the learned model still gives the main behaviour
+
+
+def test_open_question_from_annomi_style_talk(learned: Labeller) -> None:
+    labeller = learned
     (code,) = labeller.mi_codes(
         ["I guess I've been drinking more since I lost my job."], ["What's your thinking around that?"]
     )
@@ -56,7 +78,8 @@ def test_open_question_from_annomi_style_talk(labeller: Labeller) -> None:
     assert code.behaviour == "question"
 
 
-def test_complex_reflection_in_an_annomi_style_exchange(labeller: Labeller) -> None:
+def test_complex_reflection_in_an_annomi_style_exchange(learned: Labeller) -> None:
+    labeller = learned
     context = (
         "I know I should cut down. My wife keeps on at me about it, and the kids notice. "
         "But after a long shift it's the only thing that helps me unwind."
