@@ -315,7 +315,7 @@ def validity_line(rules: Honesty | None = None, *, short: bool = False) -> str:
         if figure.value is None:
             parts.append(f"{figure.name} not measured yet")
             continue
-        shown = f"{figure.name} {figure.value:.2f}"
+        entry = f"{figure.name} {figure.value:.2f}"
         notes = []
         if figure.human is not None:
             notes.append(f"{figure.human_label} {figure.human:.2f}")
@@ -324,8 +324,8 @@ def validity_line(rules: Honesty | None = None, *, short: bool = False) -> str:
             missed = missed or not met
             notes.append(f"target {figure.target:.2f}{'' if met else ': not met'}")
         if notes:
-            shown += f" ({', '.join(notes)})"
-        parts.append(shown)
+            entry += f" ({', '.join(notes)})"
+        parts.append(entry)
     verdict = " Read every label with the transcript." if missed else ""
     return (
         f"{validity.score} Checked on {validity.validated_against}: "
