@@ -239,7 +239,10 @@ def labels_of_report(doc: Mapping[str, Any], mapping: Mapping[int, int]) -> Labe
         spaces=spaces,
         invitation=to_gold(invitation) if invitation is not None else None,
         invitation_given="invitation_turn" in metrics,
-        codes=codes if any(c is not None for c in codes) else None,
+        # produced when the engine writes the key (a consultation with no cues has nothing to code)
+        codes=codes
+        if not doc.get("opportunities") or any("response_code" in o for o in doc["opportunities"])
+        else None,
         opening_first=to_gold(opening["turn"])
         if opening and opening.get("turn") is not None
         else None,
