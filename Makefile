@@ -38,7 +38,7 @@ test: install services browser lint
 	BEDSIDE_STRICT_SKIPS=1 $(BIN)/pytest
 
 bench: install
-	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+	for b in bench/[!_]*.py; do $(BIN)/python $$b || exit 1; done
 
 # The suite on every supported Python (3.11 is `make test`); each gets its own venv with the locked set.
 PYTHONS ?= 3.12 3.13
