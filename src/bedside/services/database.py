@@ -1,6 +1,6 @@
 """The database as a whole: open it, migrate it with Alembic, find the embedded default.
 
-Migrations live in `migrations/` at the root of the source tree (Alembic's layout); colleagues
+Migrations live in the package, `bedside/migrations/` (Alembic's layout), so a wheel carries them; colleagues
 add their revision files there. `upgrade` is what `bedside db upgrade` and `bedside demo` run.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -26,15 +27,10 @@ __all__ = ["Database", "alembic_config", "database_timeouts", "downgrade", "open
 
 
 def _migrations_dir() -> Path:
-    import bedside
-
-    root = Path(bedside.__file__).resolve().parent.parent.parent
-    path = root / "migrations"
+    """The Alembic scripts, shipped inside the package so an installed wheel can migrate too."""
+    path = Path(str(files("bedside") / "migrations"))
     if not (path / "env.py").is_file():
-        raise ConfigError(
-            f"Alembic migrations not found at {path}; run bedside from a source checkout "
-            "(pip install -e .)"
-        )
+        raise ConfigError(f"Alembic migrations not found at {path}; reinstall bedside")
     return path
 
 
