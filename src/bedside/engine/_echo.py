@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from bedside.engine._text import PRONOUN_SWAPS
+
 __all__ = [
     "clause_at",
     "clean_words",
@@ -318,23 +320,8 @@ _SUBJECTS = re.compile(
     r"she(?:'s)?|they(?:'re|'ve)?|your \w+(?:'s \w+)?|(?:the )?\w+'s|work|everything|things)(?=\s|$)",
     re.IGNORECASE,
 )
-_SWAPS = {
-    "i": "you",
-    "i'm": "you're",
-    "i've": "you've",
-    "i'd": "you'd",
-    "i'll": "you'll",
-    "me": "you",
-    "my": "your",
-    "mine": "yours",
-    "myself": "yourself",
-    "am": "are",
-    "we": "you",
-    "we're": "you're",
-    "we've": "you've",
-    "our": "your",
-    "us": "you",
-}
+# The shared pronoun turns, but "was" only after "I" (handled where the clause is turned).
+_SWAPS = {word: turned for word, turned in PRONOUN_SWAPS.items() if word != "was"}
 # "my friend's mum, she recently died": the pronoun that picks up a fronted person goes.
 _RESUMPTIVE = re.compile(r"^((?:my|your) [\w']+(?: [\w']+)?) (?:he|she|they) ", re.IGNORECASE)
 # Words a trainer would not say back, even when the patient used them.

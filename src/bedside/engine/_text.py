@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 __all__ = [
     "FILLERS",
+    "PRONOUN_SWAPS",
     "content_words",
     "is_backchannel",
     "match_form",
@@ -205,7 +206,8 @@ def is_backchannel(text: str, backchannels: Iterable[str] | frozenset[str]) -> b
     return True
 
 
-_SWAPS = {
+# First person to second, for echoing a patient's words back to them.
+PRONOUN_SWAPS = {
     "i": "you",
     "i'm": "you're",
     "i've": "you've",
@@ -239,6 +241,6 @@ def second_person(phrase: str) -> str:
         if bare == "was" and previous not in {"i", "we"}:
             out.append(token)
             continue
-        swapped = _SWAPS.get(bare)
+        swapped = PRONOUN_SWAPS.get(bare)
         out.append(token.lower().replace(bare, swapped) if swapped else token)
     return " ".join(out)
